@@ -1,0 +1,40 @@
+# omnishop — the two set-up commands are `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make demo: install, migrate an SQLite shop under ./var, seed it and serve it on :8000
+demo: $(STAMP)
+	mkdir -p var
+	$(BIN)/omnishop migrate
+	$(BIN)/omnishop seed
+	$(BIN)/omnishop serve --host 127.0.0.1 --port 8000
+
+## make test: the whole suite, on SQLite and PostgreSQL
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## make check: lint, types, import contracts, then the tests
+check: lint test
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

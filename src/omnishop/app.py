@@ -1,0 +1,60 @@
+"""The ASGI app factory: API, storefront, back-office and probes over one database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from omnishop import handlers
+from omnishop.api import health, problems
+from omnishop.api.idempotency import IdempotencyMiddleware
+from omnishop.api.routes import router as api_router
+from omnishop.kernel import outbox
+from omnishop.kernel.logging import configure as configure_logging
+from omnishop.kernel.runtime import Database
+from omnishop.kernel.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    handlers.register()
+    owns_database = database is None
+    db = database or Database.from_settings(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.worker_in_process:
+            worker = asyncio.create_task(
+                outbox.run_forever(db.sessions, poll_seconds=settings.worker_poll_seconds)
+            )
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if owns_database:
+                await db.dispose()
+
+    app = FastAPI(
+        title="omnishop",
+        version="1.0",
+        summary="One commerce core that every channel sells through.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    problems.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from omnishop.channels.models import ChannelKind
+
+ChannelCode = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", min_length=1, max_length=40)
+]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+LocaleCode = Annotated[str, Field(pattern=r"^(ru|en|ka)$")]
+
+
+class ChannelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: ChannelCode
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+    kind: ChannelKind
+    currency: CurrencyCode
+    default_locale: LocaleCode
+    country: CountryCode
+    active: bool = True
+
+
+class ChannelUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
+    currency: CurrencyCode | None = None
+    default_locale: LocaleCode | None = None
+    country: CountryCode | None = None
+    active: bool | None = None
+
+
+class ChannelRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: ChannelKind
+    currency: str
+    default_locale: str
+    country: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,12 @@
+"""Imports every domain's event handlers so the worker knows them (one place, at start-up)."""
+
+from __future__ import annotations
+
+import importlib
+
+HANDLER_MODULES: tuple[str, ...] = ()
+
+
+def register() -> None:
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,58 @@
+"""Domain events: small frozen dataclasses with a topic, and the handler registry."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    topic: ClassVar[str] = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            k: str(v) if isinstance(v, uuid.UUID) else v
+            for k, v in dataclasses.asdict(self).items()
+        }
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+HANDLERS: dict[str, list[Handler]] = {}
+
+
+def event(cls: type[E]) -> type[E]:
+    """Register an event class by its topic (class decorator)."""
+    if not cls.topic:
+        raise TypeError(f"{cls.__name__} has no topic")
+    EVENT_TYPES[cls.topic] = cls
+    return cls
+
+
+def handles(
+    event_type: type[E],
+) -> Callable[[Callable[[AsyncSession, E], Awaitable[None]]], Handler]:
+    """Register an (idempotent) handler of an event, run by the worker after commit."""
+
+    def register(fn: Callable[[AsyncSession, E], Awaitable[None]]) -> Handler:
+        HANDLERS.setdefault(event_type.topic, []).append(fn)
+        return fn
+
+    return register
+
+
+def decode(topic: str, payload: dict[str, Any]) -> Event:
+    cls = EVENT_TYPES[topic]
+    hints = {f.name: f.type for f in dataclasses.fields(cls)}
+    values = {
+        k: uuid.UUID(v) if hints.get(k) in (uuid.UUID, "uuid.UUID") and v is not None else v
+        for k, v in payload.items()
+    }
+    return cls(**values)

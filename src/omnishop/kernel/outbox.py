@@ -1,0 +1,129 @@
+"""The transactional outbox: events are rows written in the same transaction as the change.
+
+The worker claims due rows with a conditional UPDATE (safe with many worker processes on
+PostgreSQL and with SQLite's single writer), runs the registered handlers in a fresh unit of
+work, and marks the row done; failures back off and retry, then park as dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, Text, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omnishop.kernel import clock, ids
+from omnishop.kernel.db import Base, unit_of_work
+from omnishop.kernel.events import HANDLERS, Event, decode
+from omnishop.kernel.logging import get_logger
+
+log = get_logger(__name__)
+MAX_ATTEMPTS = 10
+LEASE = timedelta(seconds=60)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=ids.new_id)
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    available_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    locked_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    dead: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+async def emit(session: AsyncSession, event: Event) -> None:
+    """Add an event to the caller's transaction: it exists only if the change commits."""
+    session.add(OutboxEvent(topic=event.topic, payload=event.to_payload()))
+
+
+async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    now = clock.now()
+    due = await session.scalars(
+        select(OutboxEvent.id)
+        .where(
+            OutboxEvent.processed_at.is_(None),
+            OutboxEvent.dead.is_(False),
+            OutboxEvent.available_at <= now,
+            or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
+        )
+        .order_by(OutboxEvent.available_at, OutboxEvent.id)
+        .limit(limit)
+    )
+    claimed = []
+    for event_id in due:
+        result = await session.execute(
+            update(OutboxEvent)
+            .where(
+                OutboxEvent.id == event_id,
+                or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
+            )
+            .values(locked_until=now + LEASE)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(event_id)
+    return claimed
+
+
+async def _run_one(factory: async_sessionmaker[AsyncSession], event_id: uuid.UUID) -> bool:
+    async with unit_of_work(factory) as session:
+        row = await session.get(OutboxEvent, event_id)
+        if row is None or row.processed_at is not None:
+            return True
+        topic, payload = row.topic, dict(row.payload)
+    try:
+        async with unit_of_work(factory) as session:
+            event = decode(topic, payload)
+            for handler in HANDLERS.get(topic, []):
+                await handler(session, event)
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(processed_at=clock.now(), locked_until=None)
+            )
+        return True
+    except Exception as exc:
+        log.warning("outbox handler failed", topic=topic, event_id=str(event_id), error=repr(exc))
+        async with unit_of_work(factory) as session:
+            row = await session.get(OutboxEvent, event_id)
+            if row is not None:
+                row.attempts += 1
+                row.last_error = repr(exc)[:2000]
+                row.locked_until = None
+                row.dead = row.attempts >= MAX_ATTEMPTS
+                row.available_at = clock.now() + timedelta(seconds=min(2**row.attempts, 3600))
+        return False
+
+
+async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 100) -> int:
+    """Process every due event once; returns how many were handled successfully."""
+    done = 0
+    while True:
+        async with unit_of_work(factory) as session:
+            claimed = await _claim(session, batch)
+        if not claimed:
+            return done
+        for event_id in claimed:
+            done += await _run_one(factory, event_id)
+
+
+async def run_forever(factory: async_sessionmaker[AsyncSession], *, poll_seconds: float) -> None:
+    """The worker loop: drain, sleep, repeat until cancelled."""
+    log.info("worker started")
+    while True:
+        try:
+            await drain(factory)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep the worker alive across a database hiccup
+            log.error("worker drain failed", error=repr(exc))
+        await asyncio.sleep(poll_seconds)
