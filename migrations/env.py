@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from omnishop.kernel.db import make_engine
+from omnishop.kernel.db import UTCDateTime, make_engine
 from omnishop.kernel.settings import get_settings
 from omnishop.models import metadata
 
 config = context.config
 url = config.attributes.get("database_url") or get_settings().database_url
+
+
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Keep generated migrations free of imports from the application package.
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +29,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

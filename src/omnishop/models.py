@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from omnishop.catalog import models as catalog  # noqa: F401
 from omnishop.channels import models as channels  # noqa: F401
 from omnishop.customers import models as customers  # noqa: F401
+from omnishop.inventory import models as inventory  # noqa: F401
 from omnishop.kernel import idempotency, outbox  # noqa: F401
 from omnishop.kernel.db import Base
+from omnishop.pricing import models as pricing  # noqa: F401
 
 metadata = Base.metadata

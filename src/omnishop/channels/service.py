@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,14 @@ async def get_by_code(*, session: AsyncSession, code: str, active_only: bool = T
     channel = await session.scalar(select(Channel).where(Channel.code == code))
     if channel is None or (active_only and not channel.active):
         raise NotFound(f"unknown channel {code!r}", field="channel")
+    return channel
+
+
+async def get(*, session: AsyncSession, channel_id: uuid.UUID) -> Channel:
+    """The channel with this id (archived included), or ``NotFound``."""
+    channel = await session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound("unknown channel", field="channel")
     return channel
 
 

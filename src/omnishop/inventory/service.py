@@ -1,0 +1,79 @@
+"""Locations and stock levels. Availability = on_hand − reserved − committed − safety_stock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from zoneinfo import available_timezones
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.inventory.events import StockChanged
+from omnishop.inventory.models import Location, StockLevel
+from omnishop.inventory.schemas import LocationCreate
+from omnishop.kernel import outbox
+from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
+
+
+async def create_location(*, session: AsyncSession, data: LocationCreate) -> Location:
+    """Add a warehouse, store or pickup point; codes are unique."""
+    if data.timezone not in available_timezones():
+        raise ValidationFailed(f"unknown time zone {data.timezone!r}", field="timezone")
+    if await session.scalar(select(Location.id).where(Location.code == data.code)):
+        raise Conflict(f"location {data.code!r} already exists", field="code")
+    location = Location(**data.model_dump())
+    session.add(location)
+    await session.flush()
+    return location
+
+
+async def list_locations(*, session: AsyncSession) -> list[Location]:
+    return list(
+        await session.scalars(
+            select(Location)
+            .where(Location.active.is_(True))
+            .order_by(Location.priority, Location.code)
+        )
+    )
+
+
+async def set_on_hand(
+    *, session: AsyncSession, variant_id: uuid.UUID, location_id: uuid.UUID, quantity: int
+) -> StockLevel:
+    """Set the counted quantity of a variant at a location."""
+    if quantity < 0:
+        raise ValidationFailed("quantity cannot be negative", field="quantity")
+    if await session.get(Location, location_id) is None:
+        raise NotFound("location not found", field="location_id")
+    level = await session.scalar(
+        select(StockLevel).where(
+            StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+        )
+    )
+    if level is None:
+        level = StockLevel(variant_id=variant_id, location_id=location_id)
+        session.add(level)
+    level.on_hand = quantity
+    await session.flush()
+    await outbox.emit(session, StockChanged(variant_id=variant_id, location_id=location_id))
+    return level
+
+
+async def available_for_variants(
+    *, session: AsyncSession, variant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Sellable quantity per variant over all active locations (absent variants have 0)."""
+    if not variant_ids:
+        return {}
+    free = StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
+    rows = await session.execute(
+        select(StockLevel.variant_id, func.sum(free))
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(StockLevel.variant_id.in_(list(variant_ids)), Location.active.is_(True), free > 0)
+        .group_by(StockLevel.variant_id)
+    )
+    result = {vid: 0 for vid in variant_ids}
+    for variant_id, quantity in rows.tuples():
+        result[variant_id] = int(quantity or 0)
+    return result

@@ -1,0 +1,160 @@
+"""Per-channel prices and FX rates."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.channels import service as channels
+from omnishop.kernel import clock, outbox
+from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel.money import Money, check_currency
+from omnishop.pricing import rules
+from omnishop.pricing.events import PriceChanged
+from omnishop.pricing.models import FxRate, Price
+from omnishop.pricing.schemas import FxRateSet, PriceInfo
+
+
+async def set_price(
+    *,
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    amount: int,
+    compare_at_amount: int | None = None,
+) -> PriceInfo:
+    """Set a variant's price in a channel, in that channel's currency (upsert)."""
+    channel = await channels.get(session=session, channel_id=channel_id)
+    if amount < 0:
+        raise ValidationFailed("price cannot be negative", field="amount")
+    if compare_at_amount is not None and compare_at_amount <= amount:
+        raise ValidationFailed(
+            "compare-at price must be above the price", field="compare_at_amount"
+        )
+    price = await session.scalar(
+        select(Price).where(Price.variant_id == variant_id, Price.channel_id == channel_id)
+    )
+    if price is None:
+        price = Price(variant_id=variant_id, channel_id=channel_id, currency=channel.currency)
+        session.add(price)
+    price.currency = channel.currency
+    price.amount = amount
+    price.compare_at_amount = compare_at_amount
+    await session.flush()
+    await outbox.emit(session, PriceChanged(variant_id=variant_id, channel_id=channel_id))
+    return _info(price)
+
+
+def _info(price: Price) -> PriceInfo:
+    return PriceInfo(
+        price.variant_id, price.channel_id, price.currency, price.amount, price.compare_at_amount
+    )
+
+
+async def prices_for_variants(
+    *, session: AsyncSession, variant_ids: Sequence[uuid.UUID], channel_id: uuid.UUID
+) -> dict[uuid.UUID, PriceInfo]:
+    """Prices of these variants in one channel, by variant id (variants without one are absent)."""
+    if not variant_ids:
+        return {}
+    rows = await session.scalars(
+        select(Price).where(Price.channel_id == channel_id, Price.variant_id.in_(list(variant_ids)))
+    )
+    return {p.variant_id: _info(p) for p in rows}
+
+
+async def all_prices_for_variants(
+    *, session: AsyncSession, variant_ids: Sequence[uuid.UUID]
+) -> list[PriceInfo]:
+    """Prices of these variants in every channel."""
+    if not variant_ids:
+        return []
+    rows = await session.scalars(select(Price).where(Price.variant_id.in_(list(variant_ids))))
+    return [_info(p) for p in rows]
+
+
+async def set_fx_rate(*, session: AsyncSession, data: FxRateSet) -> FxRate:
+    """Record an FX rate (1 base = rate quote) as of a moment; history is kept."""
+    base = check_currency(data.base, field="base")
+    quote = check_currency(data.quote, field="quote")
+    if base == quote:
+        raise ValidationFailed("base and quote must differ", field="quote")
+    as_of = data.as_of or clock.now()
+    existing = await session.scalar(
+        select(FxRate).where(FxRate.base == base, FxRate.quote == quote, FxRate.as_of == as_of)
+    )
+    if existing is not None:
+        existing.rate, existing.source = data.rate, data.source
+        await session.flush()
+        return existing
+    rate = FxRate(base=base, quote=quote, rate=data.rate, as_of=as_of, source=data.source)
+    session.add(rate)
+    await session.flush()
+    return rate
+
+
+async def latest_rate(*, session: AsyncSession, base: str, quote: str) -> Decimal:
+    """The newest stored rate base→quote (or the inverse of quote→base), else ``NotFound``."""
+    if base == quote:
+        return Decimal(1)
+    row = await session.scalar(
+        select(FxRate)
+        .where(
+            (and_(FxRate.base == base, FxRate.quote == quote))
+            | (and_(FxRate.base == quote, FxRate.quote == base))
+        )
+        .where(FxRate.as_of <= clock.now())
+        .order_by(FxRate.as_of.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound(f"no FX rate for {base}/{quote}", field="currency")
+    rate = Decimal(row.rate)
+    return rate if row.base == base else (Decimal(1) / rate)
+
+
+async def convert(*, session: AsyncSession, price: Money, to_currency: str) -> Money:
+    """Convert with the latest stored rate (exact, no retail rounding)."""
+    rate = await latest_rate(session=session, base=price.currency, quote=to_currency)
+    return rules.convert(price, rate, to_currency)
+
+
+async def derive_channel_prices(
+    *,
+    session: AsyncSession,
+    source_channel_id: uuid.UUID,
+    target_channel_id: uuid.UUID,
+    variant_ids: Sequence[uuid.UUID] | None = None,
+) -> int:
+    """Price a channel from another one: latest FX rate plus the target currency's rounding."""
+    source = await channels.get(session=session, channel_id=source_channel_id)
+    target = await channels.get(session=session, channel_id=target_channel_id)
+    rate = await latest_rate(session=session, base=source.currency, quote=target.currency)
+    query = select(Price).where(Price.channel_id == source_channel_id)
+    if variant_ids is not None:
+        query = query.where(Price.variant_id.in_(list(variant_ids)))
+    count = 0
+    for price in list(await session.scalars(query)):
+        amount = rules.convert_retail(Money(price.amount, source.currency), rate, target.currency)
+        compare_at = (
+            rules.convert_retail(
+                Money(price.compare_at_amount, source.currency), rate, target.currency
+            ).amount
+            if price.compare_at_amount
+            else None
+        )
+        if compare_at is not None and compare_at <= amount.amount:
+            compare_at = None
+        await set_price(
+            session=session,
+            variant_id=price.variant_id,
+            channel_id=target_channel_id,
+            amount=amount.amount,
+            compare_at_amount=compare_at,
+        )
+        count += 1
+    return count
