@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from omnishop import handlers
+from omnishop.admin import setup as admin_setup
 from omnishop.api import health, problems
 from omnishop.api.idempotency import IdempotencyMiddleware
 from omnishop.api.routes import router as api_router
@@ -16,6 +17,7 @@ from omnishop.kernel import outbox
 from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
+from omnishop.storefront.routes import router as storefront_router
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -57,4 +59,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(IdempotencyMiddleware)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(storefront_router)
+    admin_setup.install(app, database=db, settings=settings)
     return app

@@ -96,6 +96,23 @@ def worker() -> None:
         console.print("worker stopped")
 
 
+@app.command()
+def seed() -> None:
+    """Build the demo shop from ../shared/data (idempotent)."""
+    from omnishop.demo.seed import seed as build
+
+    settings = get_settings()
+
+    async def main() -> None:
+        database = Database.from_settings(settings)
+        try:
+            await build(database=database, settings=settings)
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from omnishop.api import channels_routes
+from omnishop.api import catalog_routes, channels_routes, pricing_routes, search_routes
 
 router = APIRouter(prefix="/api/v1")
+# search_routes first: it owns GET /products (the listing); catalog_routes owns /products/{ref}.
+router.include_router(search_routes.router)
 router.include_router(channels_routes.router)
+router.include_router(catalog_routes.router)
+router.include_router(pricing_routes.router)

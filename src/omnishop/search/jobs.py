@@ -1,0 +1,3 @@
+"""Search index upkeep: event handlers that re-index what changed."""
+
+from __future__ import annotations
