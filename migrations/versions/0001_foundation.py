@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 09:40:43.151205
+Create Date: 2026-11-25 09:43:18.773285
 """
 
 from __future__ import annotations
@@ -335,9 +335,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("product_id", "channel_id", name=op.f("pk_publications")),
-        sa.UniqueConstraint(
-            "product_id", "channel_id", name=op.f("uq_publications_product_id_channel_id")
-        ),
     )
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.create_index(

@@ -112,9 +112,5 @@ async def test_same_idempotency_key_in_flight_is_409(
     await asyncio.sleep(0)
 
 
-async def test_probes(client: httpx.AsyncClient) -> None:
+async def test_healthz_answers_without_the_database(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
-    ready = await client.get("/readyz")
-    # The test schema is built without Alembic, so readiness reports pending migrations.
-    assert ready.status_code == 503
-    assert ready.json()["status"] == "migrations_pending"

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnishop.kernel.db import Base, IdMixin, TimestampMixin
@@ -130,7 +130,6 @@ class Publication(TimestampMixin, Base):
     """Whether a product shows (visible) and sells (purchasable) in a channel, and since when."""
 
     __tablename__ = "publications"
-    __table_args__ = (UniqueConstraint("product_id", "channel_id"),)
 
     product_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
