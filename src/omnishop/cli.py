@@ -63,6 +63,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    _print_urls(f"http://{host}:{port}")
     uvicorn.run(
         "omnishop.app:create_app",
         factory=True,
@@ -145,6 +146,20 @@ def staff_create(
         )
     )
     console.print(f"staff user {user.email} ({user.role}) created")
+
+
+def _print_urls(base: str) -> None:
+    from rich.panel import Panel
+
+    console.print(
+        Panel.fit(
+            f"storefront   {base}/   (try ?channel=web-en or ?lang=ka)\n"
+            f"back-office  {base}/admin   demo login: demo@omnishop.local / omnishop-demo\n"
+            f"API docs     {base}/api/docs\n"
+            f"health       {base}/healthz   {base}/readyz",
+            title="omnishop is starting",
+        )
+    )
 
 
 def _ensure_sqlite_dir(url: str) -> None:
