@@ -55,6 +55,8 @@ def environment(locale: str) -> jinja2.Environment:
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.filters["money"] = lambda money: money.format(locale)
+    # JSON-LD stays readable (and smaller) in Georgian and Russian; <, >, & are still escaped.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
 
