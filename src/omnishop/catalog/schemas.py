@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 Locale = Annotated[str, Field(pattern=r"^(ru|en|ka)$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")]
@@ -32,8 +32,13 @@ class CategoryCreate(Strict):
 
 
 class CategoryUpdate(Strict):
+    """Only the fields sent change; ``parent_id: null`` moves the category to the root."""
+
+    slug: Slug | None = None
+    parent_id: uuid.UUID | None = None
     position: int | None = None
     active: bool | None = None
+    # Merged into the stored translations: locales not sent stay as they are.
     translations: dict[Locale, TranslationIn] | None = None
 
 
@@ -52,7 +57,7 @@ class VariantCreate(Strict):
 
 class VariantUpdate(Strict):
     gtin: Annotated[str, StringConstraints(pattern=r"^\d{8}$|^\d{12,14}$")] | None = None
-    options: dict[str, str] | None = None
+    options: dict[Annotated[str, StringConstraints(max_length=40)], str] | None = None
     weight_grams: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     hs_code: Annotated[str, StringConstraints(pattern=r"^\d{6,12}$")] | None = None
     position: int | None = None
@@ -73,17 +78,22 @@ class ProductCreate(Strict):
 
 
 class ProductUpdate(Strict):
+    """Only the fields sent change; ``category_id``/``brand`` may be set to ``null``."""
+
+    slug: Slug | None = None
+    status: Literal["draft", "active"] | None = None  # archiving has its own call
     category_id: uuid.UUID | None = None
-    brand: str | None = None
-    attributes: dict[str, Any] | None = None
-    tax_class: str | None = None
+    brand: Annotated[str, StringConstraints(max_length=120)] | None = None
+    attributes: dict[Annotated[str, StringConstraints(max_length=60)], Any] | None = None
+    tax_class: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    # Merged into the stored translations: locales not sent stay as they are.
     translations: dict[Locale, TranslationIn] | None = None
 
 
 class PublicationIn(Strict):
     visible: bool = True
     purchasable: bool = True
-    published_at: datetime | None = None
+    published_at: AwareDatetime | None = None  # a future moment schedules the launch
 
 
 @dataclass(frozen=True)
@@ -156,3 +166,4 @@ class CategoryInfo:
     path: str
     position: int
     names: dict[str, str]
+    active: bool = True

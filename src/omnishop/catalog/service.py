@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.catalog import rules
 from omnishop.catalog.events import CategoryChanged, ProductChanged
 from omnishop.catalog.models import (
     Category,
@@ -23,16 +24,20 @@ from omnishop.catalog.models import (
 from omnishop.catalog.schemas import (
     CategoryCreate,
     CategoryInfo,
+    CategoryUpdate,
     MediaInfo,
     ProductBundle,
     ProductCreate,
+    ProductUpdate,
     PublicationIn,
     PublicationInfo,
     VariantCreate,
     VariantInfo,
+    VariantUpdate,
 )
+from omnishop.channels import service as channels
 from omnishop.kernel import outbox
-from omnishop.kernel.errors import Conflict, NotFound
+from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
 from omnishop.kernel.ids import slugify
 
 
@@ -74,9 +79,107 @@ async def list_categories(*, session: AsyncSession, active_only: bool = True) ->
     names: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
     for tr in await session.scalars(select(CategoryTranslation)):
         names[tr.category_id][tr.locale] = tr.name
-    return [
-        CategoryInfo(c.id, c.parent_id, c.slug, c.path, c.position, names[c.id]) for c in categories
-    ]
+    return [_category_info(c, names[c.id]) for c in categories]
+
+
+def _category_info(c: Category, names: dict[str, str]) -> CategoryInfo:
+    return CategoryInfo(c.id, c.parent_id, c.slug, c.path, c.position, names, c.active)
+
+
+async def _category_names(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    names: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
+    if ids:
+        query = select(CategoryTranslation).where(CategoryTranslation.category_id.in_(list(ids)))
+        for tr in await session.scalars(query):
+            names[tr.category_id][tr.locale] = tr.name
+    return names
+
+
+async def list_categories_page(
+    *, session: AsyncSession, after_path: str | None, limit: int, active_only: bool = True
+) -> list[CategoryInfo]:
+    """Up to ``limit`` categories ordered by path, after ``after_path`` (keyset pagination)."""
+    query = select(Category).order_by(Category.path).limit(limit)
+    if after_path is not None:
+        query = query.where(Category.path > after_path)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    categories = list(await session.scalars(query))
+    names = await _category_names(session, [c.id for c in categories])
+    return [_category_info(c, names[c.id]) for c in categories]
+
+
+async def categories_by_ids(
+    *, session: AsyncSession, category_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, CategoryInfo]:
+    """These categories (archived included) with their names, by id; unknown ids are absent."""
+    if not category_ids:
+        return {}
+    rows = list(await session.scalars(select(Category).where(Category.id.in_(category_ids))))
+    names = await _category_names(session, [c.id for c in rows])
+    return {c.id: _category_info(c, names[c.id]) for c in rows}
+
+
+async def update_category(
+    *, session: AsyncSession, category_id: uuid.UUID, data: CategoryUpdate
+) -> CategoryInfo:
+    """Rename, reorder, (de)activate or move a category; a move re-paths its whole subtree."""
+    category = await session.get(Category, category_id)
+    if category is None:
+        raise NotFound("category not found", field="category_id")
+    sent = data.model_fields_set
+    if (
+        data.slug is not None
+        and data.slug != category.slug
+        and await session.scalar(select(Category.id).where(Category.slug == data.slug))
+    ):
+        raise Conflict(f"category {data.slug!r} already exists", field="slug")
+    parent_path: str | None = category.path.rpartition("/")[0] or None
+    if "parent_id" in sent and data.parent_id != category.parent_id:
+        parent_path = await _new_parent_path(session, category, data.parent_id)
+        category.parent_id = data.parent_id
+    slug = data.slug or category.slug
+    new_path = f"{parent_path}/{slug}" if parent_path else slug
+    changed = [category.id]
+    if new_path != category.path:
+        old_path = category.path
+        subtree = await session.scalars(
+            select(Category).where(Category.path.startswith(old_path + "/", autoescape=True))
+        )
+        for child in subtree:
+            child.path = rules.moved_path(child.path, old_path, new_path)
+            changed.append(child.id)
+        category.path = new_path
+    category.slug = slug
+    if data.position is not None:
+        category.position = data.position
+    if data.active is not None:
+        category.active = data.active
+    for locale, tr in (data.translations or {}).items():
+        row = await session.get(CategoryTranslation, (category.id, locale))
+        if row is None:
+            row = CategoryTranslation(category_id=category.id, locale=locale)
+            session.add(row)
+        row.name, row.description = tr.name, tr.description
+    await session.flush()
+    for cid in changed:  # paths of the whole subtree changed: search re-indexes each
+        await outbox.emit(session, CategoryChanged(category_id=cid))
+    return (await categories_by_ids(session=session, category_ids=[category.id]))[category.id]
+
+
+async def _new_parent_path(
+    session: AsyncSession, category: Category, parent_id: uuid.UUID | None
+) -> str | None:
+    if parent_id is None:
+        return None
+    parent = await session.get(Category, parent_id)
+    if parent is None:
+        raise NotFound("parent category not found", field="parent_id")
+    if rules.is_within(parent.path, category.path):
+        raise ValidationFailed("a category cannot move under itself", field="parent_id")
+    return parent.path
 
 
 async def _unique_slug(session: AsyncSession, base: str) -> str:
@@ -87,13 +190,15 @@ async def _unique_slug(session: AsyncSession, base: str) -> str:
     return slug
 
 
-async def _check_skus_free(session: AsyncSession, variants: Sequence[VariantCreate]) -> None:
+async def _check_skus_free(
+    session: AsyncSession, variants: Sequence[VariantCreate], field: str = "variants"
+) -> None:
     skus = [v.sku for v in variants]
     if len(set(skus)) != len(skus):
-        raise Conflict("duplicate SKU in the request", field="variants")
+        raise Conflict("duplicate SKU in the request", field=field)
     taken = list(await session.scalars(select(Variant.sku).where(Variant.sku.in_(skus))))
     if taken:
-        raise Conflict(f"SKU already exists: {', '.join(sorted(taken))}", field="variants")
+        raise Conflict(f"SKU already exists: {', '.join(sorted(taken))}", field=field)
 
 
 async def create_product(*, session: AsyncSession, data: ProductCreate) -> Product:
@@ -250,10 +355,114 @@ async def _category_ids_by_path(session: AsyncSession, paths: set[str]) -> dict[
     rows = await session.execute(
         select(Category.path, Category.id).where(Category.path.in_(wanted))
     )
-    return {path: cid for path, cid in rows.tuples()}
+    return {path: cid for path, cid in rows.all()}
 
 
 async def get_bundle(*, session: AsyncSession, id_or_slug: str) -> ProductBundle:
     """One product by id or slug, fully loaded."""
     product_id = await find_product_id(session=session, id_or_slug=id_or_slug)
     return (await load_products(session=session, product_ids=[product_id]))[0]
+
+
+async def _product(session: AsyncSession, product_id: uuid.UUID) -> Product:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise NotFound("product not found", field="product_id")
+    return product
+
+
+async def _reload(session: AsyncSession, product_id: uuid.UUID) -> ProductBundle:
+    await session.flush()
+    await outbox.emit(session, ProductChanged(product_id=product_id))
+    return (await load_products(session=session, product_ids=[product_id]))[0]
+
+
+async def update_product(
+    *, session: AsyncSession, product_id: uuid.UUID, data: ProductUpdate
+) -> ProductBundle:
+    """Change the fields sent; translations are merged per locale."""
+    product = await _product(session, product_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"translations"})
+    if "tax_class" in changes and changes["tax_class"] is None:
+        raise ValidationFailed("tax_class cannot be null", field="tax_class")
+    if changes.get("category_id") and await session.get(Category, changes["category_id"]) is None:
+        raise NotFound("category not found", field="category_id")
+    if "slug" in changes:
+        if changes["slug"] is None:
+            raise ValidationFailed("slug cannot be null", field="slug")
+        taken = await session.scalar(
+            select(Product.id).where(Product.slug == changes["slug"], Product.id != product_id)
+        )
+        if taken:
+            raise Conflict(f"product {changes['slug']!r} already exists", field="slug")
+    if "status" in changes and changes["status"] is None:
+        raise ValidationFailed("status cannot be null", field="status")
+    for name, value in changes.items():
+        setattr(product, name, value)
+    for locale, tr in (data.translations or {}).items():
+        row = await session.get(ProductTranslation, (product_id, locale))
+        if row is None:
+            row = ProductTranslation(product_id=product_id, locale=locale)
+            session.add(row)
+        row.name, row.description = tr.name, tr.description
+    return await _reload(session, product_id)
+
+
+async def archive_product(*, session: AsyncSession, product_id: uuid.UUID) -> ProductBundle:
+    """Withdraw a product from every channel; it stays for orders and history."""
+    product = await _product(session, product_id)
+    product.status = ProductStatus.ARCHIVED
+    return await _reload(session, product_id)
+
+
+def _variant_info(v: Variant) -> VariantInfo:
+    return VariantInfo(
+        v.id, v.sku, v.gtin, dict(v.options), v.weight_grams, v.hs_code, v.position, v.active
+    )
+
+
+async def add_variant(
+    *, session: AsyncSession, product_id: uuid.UUID, data: VariantCreate
+) -> VariantInfo:
+    """Add a variant to a product; SKUs are unique across the catalog."""
+    await _product(session, product_id)
+    await _check_skus_free(session, [data], field="sku")
+    variant = Variant(product_id=product_id, **data.model_dump())
+    session.add(variant)
+    await session.flush()
+    await outbox.emit(session, ProductChanged(product_id=product_id))
+    return _variant_info(variant)
+
+
+async def update_variant(
+    *, session: AsyncSession, variant_id: uuid.UUID, data: VariantUpdate
+) -> VariantInfo:
+    """Change the variant fields sent; ``active=False`` stops showing and selling it."""
+    variant = await session.get(Variant, variant_id)
+    if variant is None:
+        raise NotFound("variant not found", field="variant_id")
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None and name in ("options", "position", "active"):
+            raise ValidationFailed(f"{name} cannot be null", field=name)
+        setattr(variant, name, value)
+    await session.flush()
+    await outbox.emit(session, ProductChanged(product_id=variant.product_id))
+    return _variant_info(variant)
+
+
+async def existing_variant_ids(
+    *, session: AsyncSession, variant_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these variant ids exist (for other domains that key rows by variant)."""
+    if not variant_ids:
+        return set()
+    return set(await session.scalars(select(Variant.id).where(Variant.id.in_(list(variant_ids)))))
+
+
+async def set_publication(
+    *, session: AsyncSession, product_id: uuid.UUID, channel_code: str, data: PublicationIn
+) -> PublicationInfo:
+    """Publish (or hide) a product in the channel with this code."""
+    channel = await channels.get_by_code(session=session, code=channel_code, active_only=False)
+    pub = await publish(session=session, product_id=product_id, channel_id=channel.id, data=data)
+    return PublicationInfo(pub.channel_id, pub.visible, pub.purchasable, pub.published_at)

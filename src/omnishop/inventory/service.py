@@ -74,6 +74,6 @@ async def available_for_variants(
         .group_by(StockLevel.variant_id)
     )
     result = {vid: 0 for vid in variant_ids}
-    for variant_id, quantity in rows.tuples():
+    for variant_id, quantity in rows.all():
         result[variant_id] = int(quantity or 0)
     return result

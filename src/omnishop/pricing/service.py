@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
@@ -16,7 +18,7 @@ from omnishop.kernel.money import Money, check_currency
 from omnishop.pricing import rules
 from omnishop.pricing.events import PriceChanged
 from omnishop.pricing.models import FxRate, Price
-from omnishop.pricing.schemas import FxRateSet, PriceInfo
+from omnishop.pricing.schemas import FxRateSet, PriceInfo, PriceRead, PriceSet
 
 
 async def set_price(
@@ -158,3 +160,61 @@ async def derive_channel_prices(
         )
         count += 1
     return count
+
+
+async def put_price(*, session: AsyncSession, data: PriceSet) -> PriceRead:
+    """Set a variant's price in the channel with this code; the variant must exist."""
+    channel = await channels.get_by_code(session=session, code=data.channel, active_only=False)
+    found = await catalog.existing_variant_ids(session=session, variant_ids=[data.variant_id])
+    if data.variant_id not in found:
+        raise NotFound("variant not found", field="variant_id")
+    info = await set_price(
+        session=session,
+        variant_id=data.variant_id,
+        channel_id=channel.id,
+        amount=data.amount,
+        compare_at_amount=data.compare_at_amount,
+    )
+    return _read(info, channel.code)
+
+
+def _read(info: PriceInfo, channel_code: str) -> PriceRead:
+    return PriceRead(
+        variant_id=info.variant_id,
+        channel=channel_code,
+        currency=info.currency,
+        amount=info.amount,
+        compare_at_amount=info.compare_at_amount,
+    )
+
+
+async def list_prices(*, session: AsyncSession, variant_id: uuid.UUID) -> list[PriceRead]:
+    """A variant's prices in every channel (archived channels included), by channel code."""
+    found = await catalog.existing_variant_ids(session=session, variant_ids=[variant_id])
+    if variant_id not in found:
+        raise NotFound("variant not found", field="variant_id")
+    codes = {c.id: c.code for c in await channels.list_channels(session=session, active_only=False)}
+    infos = await all_prices_for_variants(session=session, variant_ids=[variant_id])
+    return sorted((_read(i, codes[i.channel_id]) for i in infos), key=lambda p: p.channel)
+
+
+async def list_fx_rates(
+    *,
+    session: AsyncSession,
+    base: str | None = None,
+    quote: str | None = None,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> list[FxRate]:
+    """Stored rates, newest first; ``after`` is the (as_of, id) of the last row already seen."""
+    query = select(FxRate).order_by(FxRate.as_of.desc(), FxRate.id.desc()).limit(limit)
+    if base is not None:
+        query = query.where(FxRate.base == base)
+    if quote is not None:
+        query = query.where(FxRate.quote == quote)
+    if after is not None:
+        as_of, last_id = after
+        query = query.where(
+            or_(FxRate.as_of < as_of, and_(FxRate.as_of == as_of, FxRate.id < last_id))
+        )
+    return list(await session.scalars(query))
