@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.catalog import rules
 from omnishop.catalog import service as catalog
-from omnishop.catalog.models import ProductStatus
 from omnishop.catalog.schemas import CategoryInfo, MediaInfo, ProductBundle
 from omnishop.channels.models import Channel
 from omnishop.inventory import service as inventory
@@ -77,14 +77,12 @@ class ProductDetail:
 
 
 def is_visible(bundle: ProductBundle, channel_id: uuid.UUID) -> bool:
-    """Shown to buyers: active, published visible in the channel, and its time has come."""
-    publication = bundle.publication(channel_id)
-    return (
-        bundle.status == ProductStatus.ACTIVE
-        and publication is not None
-        and publication.visible
-        and (publication.published_at is None or publication.published_at <= clock.now())
-    )
+    """Shown to buyers right now (the catalog's rule: active, published visible, time come)."""
+    return rules.is_visible(bundle, channel_id, clock.now())
+
+
+def _name(bundle: ProductBundle, locale: str, channel: Channel) -> str:
+    return rules.pick(bundle.names, locale, channel.default_locale) or bundle.slug
 
 
 def _image(media: MediaInfo, name: str, locale: str) -> Image | None:
@@ -159,7 +157,7 @@ async def cards(
         own = [offers[v.id] for v in bundle.variants if v.id in offers]
         priced = [o for o in own if o.price is not None]
         cheapest = min(priced, key=lambda o: o.price.amount if o.price else 0, default=None)
-        name = bundle.name(locale)
+        name = _name(bundle, locale, channel)
         image = next((i for m in bundle.media if (i := _image(m, name, locale))), None)
         result.append(
             ProductCard(
@@ -256,12 +254,12 @@ async def product_detail(
         raise NotFound(f"product {slug!r} not found", field="product")
     offers = await _offers(session, [bundle], channel)
     infos = await catalog.list_categories(session=session)
-    name = bundle.name(locale)
+    name = _name(bundle, locale, channel)
     publication = bundle.publication(channel.id)
     return ProductDetail(
         slug=bundle.slug,
         name=name,
-        description=bundle.description(locale),
+        description=rules.pick(bundle.descriptions, locale, channel.default_locale),
         brand=bundle.brand,
         breadcrumb=_breadcrumb({c.id: c for c in infos}, bundle.category_id, locale),
         images=[i for m in bundle.media if (i := _image(m, name, locale))],
