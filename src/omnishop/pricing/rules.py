@@ -12,7 +12,7 @@ from omnishop.kernel.money import Money, exponent
 class RoundingRule:
     """Round to a multiple of ``increment`` minor units; then, with ``ending``, to a charm price.
 
-    ``ending=99`` turns 12.34 EUR into 11.99 (the whole unit nearest, less one cent).
+    ``ending=99`` turns 12.34 EUR into 11.99 (the nearest price ending in .99).
     """
 
     increment: int = 1
@@ -34,7 +34,7 @@ def rounding_for(currency: str) -> RoundingRule:
 
 
 def round_to_increment(amount: int, increment: int) -> int:
-    """Half-up to the nearest multiple of ``increment`` (amounts are never negative prices)."""
+    """To the nearest multiple of ``increment``, ties away from zero."""
     if increment <= 1:
         return amount
     q = (Decimal(amount) / increment).quantize(Decimal(1), rounding=ROUND_HALF_UP)
@@ -42,16 +42,25 @@ def round_to_increment(amount: int, increment: int) -> int:
 
 
 def apply_rounding(price: Money, rule: RoundingRule) -> Money:
-    """The retail price for a raw converted price; never rounds a positive price to zero."""
-    amount = round_to_increment(price.amount, rule.increment)
-    if rule.ending is not None:
-        unit = 10 ** exponent(price.currency)
-        if rule.ending >= unit:
-            raise ValueError(f"ending {rule.ending} does not fit {price.currency}")
-        whole = round_to_increment(price.amount, unit)
-        amount = whole - (unit - rule.ending) if whole >= unit else rule.ending
+    """The retail price for a raw converted price; never rounds a positive price to zero.
+
+    With an ``ending`` the result is the nearest amount whose minor digits are that ending
+    (ties upwards): 12.34 → 11.99, 12.50 → 12.99; a zero price stays free.
+    """
+    if price.amount == 0:
+        return price
+    if rule.ending is None:
+        amount = round_to_increment(price.amount, rule.increment)
+        if price.amount > 0 and amount <= 0:
+            amount = max(rule.increment, 1)
+        return Money(amount, price.currency)
+    unit = 10 ** exponent(price.currency)
+    if not 0 <= rule.ending < unit:
+        raise ValueError(f"ending {rule.ending} does not fit {price.currency}")
+    amount = round_to_increment(price.amount - rule.ending, unit) + rule.ending
     if price.amount > 0 and amount <= 0:
-        amount = max(rule.increment, 1)
+        # The smallest positive price that still carries the ending.
+        amount = rule.ending or unit
     return Money(amount, price.currency)
 
 
