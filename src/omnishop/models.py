@@ -9,5 +9,6 @@ from omnishop.inventory import models as inventory  # noqa: F401
 from omnishop.kernel import idempotency, outbox  # noqa: F401
 from omnishop.kernel.db import Base
 from omnishop.pricing import models as pricing  # noqa: F401
+from omnishop.search import models as search  # noqa: F401
 
 metadata = Base.metadata
