@@ -285,11 +285,15 @@ def product_slugs(titles: dict[int, str]) -> dict[int, str]:
 def stock_by_item(
     summary: SalesSummary, shop_code: dict[int, str], central: str
 ) -> dict[int, dict[str, int]]:
-    """Item id → location code → units: last month's sales per shop, last quarter's centrally."""
+    """Item id → location code → units: last month's sales per shop, last quarter's centrally.
+
+    Zero counts are left out: no stock row already means none, and every row costs the seed
+    a service call."""
     stock: dict[int, dict[str, int]] = defaultdict(dict)
     for (shop_id, item_id), units in summary.shop_stock.items():
-        if shop_id in shop_code:
+        if shop_id in shop_code and units > 0:
             stock[item_id][shop_code[shop_id]] = units
     for item_id, units in summary.warehouse_stock.items():
-        stock[item_id][central] = units
+        if units > 0:
+            stock[item_id][central] = units
     return dict(stock)
