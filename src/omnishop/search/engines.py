@@ -14,7 +14,7 @@ from sqlalchemy import Float, Integer, Select, TextClause, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.search.analysis import max_typo_distance
-from omnishop.search.models import SearchTerm
+from omnishop.search.models import SearchDocument, SearchTerm
 from omnishop.search.rules import Candidate
 
 # Column weights: a word in the name counts far more than one in the description.
@@ -30,6 +30,13 @@ class TermQuery:
     groups: Sequence[frozenset[str]]
     prefix: str | None = None
     require_all: bool = False
+    # Groups of very common terms ("in", "1"): they still count in re-ranking, but do not
+    # drive the match when rarer terms exist (scoring 30,000 hits of "in" is all cost).
+    common: frozenset[int] = frozenset()
+
+    def matching_groups(self) -> list[frozenset[str]]:
+        rare = [g for i, g in enumerate(self.groups) if g and i not in self.common]
+        return rare or [g for g in self.groups if g]
 
 
 def dialect(session: AsyncSession) -> str:
@@ -48,7 +55,7 @@ def fts5_expression(query: TermQuery) -> str:
     """The FTS5 MATCH string for a query (names and descriptions; prefixes on raw words)."""
     parts = []
     joiner = " AND " if query.require_all else " OR "
-    groups = [" OR ".join(_fts5_quote(t) for t in sorted(g)) for g in query.groups if g]
+    groups = [" OR ".join(_fts5_quote(t) for t in sorted(g)) for g in query.matching_groups()]
     if groups:
         parts.append("{fts_title fts_body} : (" + joiner.join(f"({g})" for g in groups) + ")")
     if query.prefix:
@@ -60,7 +67,9 @@ def tsquery_expression(query: TermQuery) -> str:
     """The tsquery text for a query; cast, not parsed, so terms reach PostgreSQL unchanged."""
     parts = []
     joiner = " & " if query.require_all else " | "
-    groups = [" | ".join(_tsquery_quote(t) + ":AB" for t in sorted(g)) for g in query.groups if g]
+    groups = [
+        " | ".join(_tsquery_quote(t) + ":AB" for t in sorted(g)) for g in query.matching_groups()
+    ]
     if groups:
         parts.append("(" + joiner.join(f"({g})" for g in groups) + ")")
     if query.prefix:
@@ -98,12 +107,29 @@ def tsvector_literal(title: str, body: str, raw: str) -> str:
     return " ".join(out)
 
 
-async def known_terms(session: AsyncSession, terms: Sequence[str]) -> set[str]:
-    """Which of these stems are in the vocabulary."""
+async def known_terms(session: AsyncSession, terms: Sequence[str]) -> dict[str, int]:
+    """Which of these stems are in the vocabulary, with their document frequency."""
     if not terms:
-        return set()
-    rows = await session.scalars(select(SearchTerm.term).where(SearchTerm.term.in_(set(terms))))
-    return set(rows)
+        return {}
+    rows = await session.execute(
+        select(SearchTerm.term, SearchTerm.doc_freq).where(SearchTerm.term.in_(set(terms)))
+    )
+    return {t: int(f) for t, f in rows.all()}
+
+
+_COUNT_TTL = 60.0
+_doc_counts: dict[str, tuple[float, int]] = {}
+
+
+async def document_count(session: AsyncSession) -> int:
+    """How many documents the index holds (cached for a minute: only a threshold uses it)."""
+    key = str(session.get_bind().engine.url)
+    cached = _doc_counts.get(key)
+    if cached is None or cached[0] < time.monotonic() - _COUNT_TTL:
+        count = int(await session.scalar(select(func.count()).select_from(SearchDocument)) or 0)
+        cached = (time.monotonic(), count)
+        _doc_counts[key] = cached
+    return cached[1]
 
 
 async def typo_candidates(session: AsyncSession, term: str) -> list[Candidate]:

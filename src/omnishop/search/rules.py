@@ -12,6 +12,10 @@ from omnishop.search.analysis import max_typo_distance
 # Weight of query coverage in the final score: a document with every query term beats one
 # that repeats a single term, which plain BM25 (a sum over terms) does not guarantee.
 COVERAGE_BONUS = 1.0
+# A term in more than this share of documents (and more than this many) is "common": it
+# counts when re-ranking but does not select candidates on its own.
+COMMON_SHARE = 0.15
+COMMON_MIN_DOCS = 500
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from omnishop.kernel.money import Money
 from omnishop.search import analysis, rules
 from omnishop.search.engines import (
     TermQuery,
+    document_count,
     known_terms,
     match_subquery,
     typo_candidates,
@@ -78,6 +79,7 @@ async def analyse_query(
         unique.setdefault(tok.term, tok)
     known = await known_terms(session, list(unique))
     groups: list[frozenset[str]] = []
+    frequencies: list[int] = []
     shown: list[str] = []
     corrected = False
     for term, tok in unique.items():
@@ -86,12 +88,20 @@ async def analyse_query(
             fixes = rules.best_corrections(term, await typo_candidates(session, term))
         if fixes:
             groups.append(frozenset(c.term for c in fixes))
+            frequencies.append(sum(c.doc_freq for c in fixes))
             shown.append(fixes[0].word)
             corrected = True
         else:
             groups.append(frozenset({term}))
+            frequencies.append(known.get(term, 0))
             shown.append(tok.word)
-    return TermQuery(groups), " ".join(shown) if corrected else None
+    common: frozenset[int] = frozenset()
+    if max(frequencies) > rules.COMMON_MIN_DOCS:
+        limit = rules.COMMON_SHARE * await document_count(session)
+        common = frozenset(
+            i for i, f in enumerate(frequencies) if f > max(limit, rules.COMMON_MIN_DOCS)
+        )
+    return TermQuery(groups, common=common), " ".join(shown) if corrected else None
 
 
 def _filters(channel: Channel, query: SearchQuery) -> list[ColumnElement[bool]]:
