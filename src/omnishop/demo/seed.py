@@ -48,6 +48,7 @@ class SeedReport:
     products_total: int
     seconds: float
     search_indexed: bool
+    phases: dict[str, float]  # seconds per phase, for the summary and benchmarks
 
 
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -112,12 +113,18 @@ async def seed(
     )
     with Progress(*columns, console=console) as progress:
         data = read_demo_data(folder, progress)
+        phases = {"reading": time.perf_counter() - started}
+        mark = time.perf_counter()
         ctx = await _prepare(database, data, counts, progress)
         await _products(database, data, ctx, progress)
         async with unit_of_work(database.sessions) as session:
             await steps.ensure_staff(session=session, counts=counts)
+        phases["writing"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     indexed = await _reindex(database, console)
-    report = SeedReport(counts, len(data.seeds), time.perf_counter() - started, indexed)
+    phases["search index"] = time.perf_counter() - mark
+    total = time.perf_counter() - started
+    report = SeedReport(counts, len(data.seeds), total, indexed, phases)
     _print_report(console, report)
     return report
 
@@ -197,7 +204,10 @@ def _print_report(console: Console, report: SeedReport) -> None:
     ):
         table.add_row(label, str(value))
     console.print(table)
-    console.print(f"{report.products_total} products from the 1C data in {report.seconds:.1f} s")
+    timing = ", ".join(f"{name} {sec:.1f} s" for name, sec in report.phases.items())
+    console.print(
+        f"{report.products_total} products from the 1C data in {report.seconds:.1f} s ({timing})"
+    )
     console.print(
         f"Back-office login: [bold]{steps.STAFF_EMAIL}[/bold] / [bold]{steps.STAFF_PASSWORD}[/bold]"
     )
