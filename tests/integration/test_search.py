@@ -310,3 +310,16 @@ async def test_reindex_is_idempotent(sessions: async_sessionmaker[AsyncSession])
 
     assert sorted(slugs(page)) == ["witcher", "witcher-book"]
     assert page.facets is not None and page.facets.total == 2
+
+
+async def test_facet_counts_follow_a_reindex(sessions: async_sessionmaker[AsyncSession]) -> None:
+    shop = await build_shop(sessions)
+    before = await run(sessions, shop.web)
+    async with unit_of_work(sessions) as session:
+        await catalog.archive_product(session=session, product_id=shop.products["fifa"])
+    await outbox.drain(sessions)
+
+    after = await run(sessions, shop.web)
+
+    assert before.facets is not None and after.facets is not None
+    assert (before.facets.total, after.facets.total) == (4, 3)

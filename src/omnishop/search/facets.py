@@ -3,6 +3,7 @@ price range and how many are in stock."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 
@@ -17,6 +18,38 @@ from omnishop.search.models import SearchFacet as F
 from omnishop.search.schemas import CategoryFacet, Facets, FacetValue, PriceRange
 
 MAX_VALUES = 30  # per attribute: a facet list longer than this helps nobody
+# Facet counts of the same listing are reused for a few seconds: they cost four queries and a
+# first page is asked for far more often than the index changes. Writes by this process clear
+# the cache at once (see ``invalidate``); other processes' writes show within the TTL.
+CACHE_TTL = 5.0
+_cache: dict[tuple[object, ...], tuple[float, Facets]] = {}
+_generation = [0]
+
+
+def invalidate() -> None:
+    """Forget cached facet counts (the index changed)."""
+    _generation[0] += 1
+    _cache.clear()
+
+
+async def cached_facets(
+    session: AsyncSession,
+    channel: Channel,
+    where: list[ColumnElement[bool]],
+    locale: str,
+    key: tuple[object, ...],
+) -> Facets:
+    """``facets_for`` through a short-lived per-process cache keyed by the listing's filters."""
+    full_key = (str(session.get_bind().engine.url), channel.id, locale, _generation[0], *key)
+    hit = _cache.get(full_key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    facets = await facets_for(session, channel, where, locale)
+    if len(_cache) > 1000:
+        _cache.clear()
+    _cache[full_key] = (now + CACHE_TTL, facets)
+    return facets
 
 
 async def facets_for(

@@ -22,7 +22,7 @@ from omnishop.inventory import service as inventory
 from omnishop.kernel import clock, i18n
 from omnishop.pricing import service as pricing
 from omnishop.pricing.schemas import PriceInfo
-from omnishop.search import analysis
+from omnishop.search import analysis, facets
 from omnishop.search.engines import dialect, tsvector_literal
 from omnishop.search.models import SearchDocument, SearchFacet, SearchTerm, SearchVariant
 from omnishop.search.schemas import DocumentIn
@@ -138,6 +138,7 @@ async def remove_documents(session: AsyncSession, product_ids: Sequence[uuid.UUI
     """Delete every document of these products (all channels), keeping the vocabulary right."""
     if not product_ids:
         return
+    facets.invalidate()
     counts: Counter[str] = Counter()
     rows = await session.execute(
         select(SearchDocument.id, SearchDocument.fts_title, SearchDocument.fts_body).where(
@@ -160,6 +161,7 @@ async def remove_documents(session: AsyncSession, product_ids: Sequence[uuid.UUI
 
 async def write_documents(session: AsyncSession, docs: Sequence[DocumentIn]) -> None:
     """Insert documents in bulk (callers removed the old ones first)."""
+    facets.invalidate()
     postgres = dialect(session) == "postgresql"
     counts: Counter[str] = Counter()
     words: dict[str, str] = {}
@@ -205,13 +207,13 @@ async def write_documents(session: AsyncSession, docs: Sequence[DocumentIn]) -> 
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         result = await session.execute(statement, chunk)
         ids.extend(result.scalars().all())
-    facets = [
+    facet_rows = [
         {"doc_id": doc_id, "facet": facet, "value": value}
         for doc_id, doc in zip(ids, docs, strict=True)
         for facet, value in _facet_pairs(doc)
     ]
-    for start in range(0, len(facets), BATCH * 4):
-        await session.execute(insert(SearchFacet), facets[start : start + BATCH * 4])
+    for start in range(0, len(facet_rows), BATCH * 4):
+        await session.execute(insert(SearchFacet), facet_rows[start : start + BATCH * 4])
     variants = {v: doc.product_id for doc in docs for v in doc.variant_ids}
     if variants:
         await session.execute(

@@ -29,7 +29,7 @@ from omnishop.search.engines import (
     match_subquery,
     typo_candidates,
 )
-from omnishop.search.facets import facets_for
+from omnishop.search.facets import cached_facets
 from omnishop.search.index import reindex_all, reindex_products
 from omnishop.search.models import SearchDocument as D
 from omnishop.search.models import SearchFacet as F
@@ -183,7 +183,15 @@ async def search(
         if terms is not None and sort == "relevance":
             matched = match_subquery(session, terms).subquery()
             where.append(D.id.in_(select(matched.c.doc_id)))
-        facets = await facets_for(session, channel, where, locale)
+        key = (
+            tuple(tuple(sorted(g)) for g in terms.groups) if terms else None,
+            query.category,
+            query.price_min,
+            query.price_max,
+            tuple(sorted((k, tuple(sorted(v))) for k, v in query.attributes.items())),
+            query.in_stock,
+        )
+        facets = await cached_facets(session, channel, where, locale, key)
     return SearchPage(
         data=[_summary(row, channel, locale) for row in rows],
         next_cursor=next_cursor,
