@@ -194,7 +194,7 @@ async def test_the_limit_counts_per_email_across_addresses_and_reveals_no_accoun
 ) -> None:
     email = await make_staff("owner")
     app = create_app(Settings(worker_in_process=False), database=database)
-    refusals = []
+    refusals: list[tuple[int, str]] = []
     for target in (email, "nobody@shop.test"):
         for n in range(6):
             # Every guess from a different address: only the per-email count can stop them.
