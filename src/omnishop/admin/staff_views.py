@@ -29,6 +29,7 @@ from wtforms.validators import (  # type: ignore[import-untyped]
     Optional,
 )
 
+from omnishop.admin.views import ShopView
 from omnishop.customers import apikeys, staff
 from omnishop.customers.models import ApiKey, StaffRole, StaffUser
 from omnishop.kernel.db import unit_of_work
@@ -57,7 +58,7 @@ class StaffEditForm(Form):  # type: ignore[misc]
     )
 
 
-class StaffUserAdmin(ModelView, model=StaffUser):
+class StaffUserAdmin(ShopView, model=StaffUser):
     category = ACCESS
     icon = "fa-solid fa-user-shield"
     name = "Staff user"
@@ -115,7 +116,7 @@ class ApiKeyCreateForm(Form):  # type: ignore[misc]
     )
 
 
-class ApiKeyAdmin(ModelView, model=ApiKey):
+class ApiKeyAdmin(ShopView, model=ApiKey):
     category = ACCESS
     icon = "fa-solid fa-key"
     name = "API key"

@@ -52,6 +52,13 @@ class ShopView(ModelView):
     # Foreign keys have no ORM relationships here, so their id columns are edited as text.
     form_include_pk = True
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Headings read "Default locale", not "default_locale", unless a view names them.
+        for name in self._prop_names:
+            self._column_labels.setdefault(name, name.replace("_", " ").capitalize())
+        self._column_labels_value_by_key = {v: k for k, v in self._column_labels.items()}
+
     async def after_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
