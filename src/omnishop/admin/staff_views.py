@@ -29,7 +29,7 @@ from wtforms.validators import (  # type: ignore[import-untyped]
     Optional,
 )
 
-from omnishop.admin.views import ShopView
+from omnishop.admin.base import ShopView
 from omnishop.customers import apikeys, staff
 from omnishop.customers.models import ApiKey, StaffRole, StaffUser
 from omnishop.kernel.db import unit_of_work
