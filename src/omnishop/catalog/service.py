@@ -241,18 +241,48 @@ async def publish(
     *, session: AsyncSession, product_id: uuid.UUID, channel_id: uuid.UUID, data: PublicationIn
 ) -> Publication:
     """Show (and sell) a product in a channel; calling again updates the flags."""
-    if await session.get(Product, product_id) is None:
+    return (
+        await publish_many(
+            session=session, product_ids=[product_id], channel_ids=[channel_id], data=data
+        )
+    )[0]
+
+
+async def publish_many(
+    *,
+    session: AsyncSession,
+    product_ids: Sequence[uuid.UUID],
+    channel_ids: Sequence[uuid.UUID],
+    data: PublicationIn,
+) -> list[Publication]:
+    """Publish every product in every channel with the same flags (upsert), at once."""
+    found = set(await session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
+    if set(product_ids) - found:
         raise NotFound("product not found", field="product_id")
-    publication = await session.get(Publication, (product_id, channel_id))
-    if publication is None:
-        publication = Publication(product_id=product_id, channel_id=channel_id)
-        session.add(publication)
-    publication.visible = data.visible
-    publication.purchasable = data.purchasable
-    publication.published_at = data.published_at
+    existing = {
+        (pub.product_id, pub.channel_id): pub
+        for pub in await session.scalars(
+            select(Publication).where(
+                Publication.product_id.in_(product_ids), Publication.channel_id.in_(channel_ids)
+            )
+        )
+    }
+    written = []
+    for product_id in product_ids:
+        for channel_id in channel_ids:
+            publication = existing.get((product_id, channel_id))
+            if publication is None:
+                publication = Publication(product_id=product_id, channel_id=channel_id)
+                session.add(publication)
+                existing[(product_id, channel_id)] = publication
+            publication.visible = data.visible
+            publication.purchasable = data.purchasable
+            publication.published_at = data.published_at
+            written.append(publication)
     await session.flush()
-    await outbox.emit(session, ProductChanged(product_id=product_id))
-    return publication
+    for product_id in dict.fromkeys(product_ids):
+        await outbox.emit(session, ProductChanged(product_id=product_id))
+    return written
 
 
 async def find_product_id(*, session: AsyncSession, id_or_slug: str) -> uuid.UUID:

@@ -27,10 +27,10 @@ from omnishop.customers import staff
 from omnishop.demo.loaders import ItemRow
 from omnishop.demo.rules import CategoryNode
 from omnishop.inventory import service as inventory
-from omnishop.inventory.schemas import LocationCreate
+from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel.errors import Conflict
 from omnishop.pricing import service as pricing
-from omnishop.pricing.schemas import FxRateSet
+from omnishop.pricing.schemas import FxRateSet, PriceEntry
 
 BASE_CHANNEL = "web"
 
@@ -236,17 +236,17 @@ async def publish_everywhere(
     *, session: AsyncSession, products: list[ProductBundle], ctx: Context
 ) -> None:
     """Visible and purchasable in every demo channel where the product is not published yet."""
-    for bundle in products:
-        for code in sorted(ctx.channels):
-            channel = ctx.channels[code]
-            if bundle.publication(channel.id) is None:
-                await catalog.publish(
-                    session=session,
-                    product_id=bundle.id,
-                    channel_id=channel.id,
-                    data=PublicationIn(visible=True, purchasable=True, published_at=DATA_AS_OF),
-                )
-                ctx.counts.publications += 1
+    for code in sorted(ctx.channels):
+        channel = ctx.channels[code]
+        missing = [b.id for b in products if b.publication(channel.id) is None]
+        if missing:
+            await catalog.publish_many(
+                session=session,
+                product_ids=missing,
+                channel_ids=[channel.id],
+                data=PublicationIn(visible=True, purchasable=True, published_at=DATA_AS_OF),
+            )
+            ctx.counts.publications += len(missing)
 
 
 async def set_prices(
@@ -269,16 +269,15 @@ async def set_prices(
         have = await pricing.prices_for_variants(
             session=session, variant_ids=list(variant_of.values()), channel_id=channel.id
         )
-        for item_id in item_ids:
-            if variant_of[item_id] not in have:
-                await pricing.set_price(
-                    session=session,
-                    variant_id=variant_of[item_id],
-                    channel_id=channel.id,
-                    amount=seeds[item_id].price,
-                    compare_at_amount=seeds[item_id].compare_at,
-                )
-                ctx.counts.prices += 1
+        entries = [
+            PriceEntry(
+                variant_of[item_id], channel.id, seeds[item_id].price, seeds[item_id].compare_at
+            )
+            for item_id in item_ids
+            if variant_of[item_id] not in have
+        ]
+        await pricing.set_prices(session=session, entries=entries)
+        ctx.counts.prices += len(entries)
     base = ctx.channels[BASE_CHANNEL]
     for channel in foreign:
         have = await pricing.prices_for_variants(
@@ -304,13 +303,12 @@ async def stock_new_products(
 ) -> None:
     """Counted stock per location, only for products this run created (later counts are the
     merchant's). ``stock`` is item id → location code → units."""
-    for item_id in sorted(created):
-        variant_id = products[item_id].variants[0].id
-        for code, quantity in sorted(stock.get(item_id, {}).items()):
-            location_id = ctx.locations.get(code)
-            if location_id is None:
-                continue
-            await inventory.set_on_hand(
-                session=session, variant_id=variant_id, location_id=location_id, quantity=quantity
-            )
-            ctx.counts.stock_levels += 1
+    counts = [
+        StockCount(products[item_id].variants[0].id, ctx.locations[code], quantity)
+        for item_id in sorted(created)
+        for code, quantity in sorted(stock.get(item_id, {}).items())
+        if code in ctx.locations
+    ]
+    if counts:
+        await inventory.set_on_hand_many(session=session, counts=counts)
+    ctx.counts.stock_levels += len(counts)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -24,3 +26,12 @@ class LocationCreate(BaseModel):
     pickup: bool = False
     priority: int = 100
     external_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class StockCount:
+    """A counted quantity of a variant at a location."""
+
+    variant_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: int

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.models import Location, StockLevel
-from omnishop.inventory.schemas import LocationCreate
+from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel import outbox
 from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
 
@@ -42,22 +42,42 @@ async def set_on_hand(
     *, session: AsyncSession, variant_id: uuid.UUID, location_id: uuid.UUID, quantity: int
 ) -> StockLevel:
     """Set the counted quantity of a variant at a location."""
-    if quantity < 0:
+    count = StockCount(variant_id, location_id, quantity)
+    return (await set_on_hand_many(session=session, counts=[count]))[0]
+
+
+async def set_on_hand_many(
+    *, session: AsyncSession, counts: Sequence[StockCount]
+) -> list[StockLevel]:
+    """Set many counted quantities at once, all validated before any is written."""
+    if any(c.quantity < 0 for c in counts):
         raise ValidationFailed("quantity cannot be negative", field="quantity")
-    if await session.get(Location, location_id) is None:
+    location_ids = {c.location_id for c in counts}
+    known = set(await session.scalars(select(Location.id).where(Location.id.in_(location_ids))))
+    if location_ids - known:
         raise NotFound("location not found", field="location_id")
-    level = await session.scalar(
-        select(StockLevel).where(
-            StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+    variant_ids = {c.variant_id for c in counts}
+    levels = {
+        (lv.variant_id, lv.location_id): lv
+        for lv in await session.scalars(
+            select(StockLevel).where(
+                StockLevel.variant_id.in_(variant_ids), StockLevel.location_id.in_(location_ids)
+            )
         )
-    )
-    if level is None:
-        level = StockLevel(variant_id=variant_id, location_id=location_id)
-        session.add(level)
-    level.on_hand = quantity
+    }
+    written = []
+    for c in counts:
+        level = levels.get((c.variant_id, c.location_id))
+        if level is None:
+            level = StockLevel(variant_id=c.variant_id, location_id=c.location_id)
+            session.add(level)
+            levels[(c.variant_id, c.location_id)] = level
+        level.on_hand = c.quantity
+        written.append(level)
     await session.flush()
-    await outbox.emit(session, StockChanged(variant_id=variant_id, location_id=location_id))
-    return level
+    for key in sorted({(c.variant_id, c.location_id) for c in counts}):
+        await outbox.emit(session, StockChanged(variant_id=key[0], location_id=key[1]))
+    return written
 
 
 async def available_for_variants(

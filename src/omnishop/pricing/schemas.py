@@ -34,6 +34,16 @@ class FxRateSet(BaseModel):
 
 
 @dataclass(frozen=True)
+class PriceEntry:
+    """One price to set: a variant in a channel, in minor units of the channel currency."""
+
+    variant_id: uuid.UUID
+    channel_id: uuid.UUID
+    amount: int
+    compare_at_amount: int | None = None
+
+
+@dataclass(frozen=True)
 class PriceInfo:
     variant_id: uuid.UUID
     channel_id: uuid.UUID

@@ -18,7 +18,7 @@ from omnishop.kernel.money import Money, check_currency
 from omnishop.pricing import rules
 from omnishop.pricing.events import PriceChanged
 from omnishop.pricing.models import FxRate, Price
-from omnishop.pricing.schemas import FxRateSet, PriceInfo, PriceRead, PriceSet
+from omnishop.pricing.schemas import FxRateSet, PriceEntry, PriceInfo, PriceRead, PriceSet
 
 
 async def set_price(
@@ -30,25 +30,47 @@ async def set_price(
     compare_at_amount: int | None = None,
 ) -> PriceInfo:
     """Set a variant's price in a channel, in that channel's currency (upsert)."""
-    channel = await channels.get(session=session, channel_id=channel_id)
-    if amount < 0:
-        raise ValidationFailed("price cannot be negative", field="amount")
-    if compare_at_amount is not None and compare_at_amount <= amount:
-        raise ValidationFailed(
-            "compare-at price must be above the price", field="compare_at_amount"
-        )
-    price = await session.scalar(
-        select(Price).where(Price.variant_id == variant_id, Price.channel_id == channel_id)
-    )
-    if price is None:
-        price = Price(variant_id=variant_id, channel_id=channel_id, currency=channel.currency)
-        session.add(price)
-    price.currency = channel.currency
-    price.amount = amount
-    price.compare_at_amount = compare_at_amount
+    entry = PriceEntry(variant_id, channel_id, amount, compare_at_amount)
+    return (await set_prices(session=session, entries=[entry]))[0]
+
+
+async def set_prices(*, session: AsyncSession, entries: Sequence[PriceEntry]) -> list[PriceInfo]:
+    """Set many prices at once (upsert), all validated before any is written."""
+    currencies: dict[uuid.UUID, str] = {}
+    for entry in entries:
+        if entry.channel_id not in currencies:
+            channel = await channels.get(session=session, channel_id=entry.channel_id)
+            currencies[entry.channel_id] = channel.currency
+        if entry.amount < 0:
+            raise ValidationFailed("price cannot be negative", field="amount")
+        if entry.compare_at_amount is not None and entry.compare_at_amount <= entry.amount:
+            raise ValidationFailed(
+                "compare-at price must be above the price", field="compare_at_amount"
+            )
+    keys = {(e.variant_id, e.channel_id) for e in entries}
+    existing: dict[tuple[uuid.UUID, uuid.UUID], Price] = {}
+    for channel_id in currencies:
+        variant_ids = [v for v, c in keys if c == channel_id]
+        for row in await session.scalars(
+            select(Price).where(Price.channel_id == channel_id, Price.variant_id.in_(variant_ids))
+        ):
+            existing[(row.variant_id, row.channel_id)] = row
+    written = []
+    for entry in entries:
+        key = (entry.variant_id, entry.channel_id)
+        price = existing.get(key)
+        if price is None:
+            price = Price(variant_id=entry.variant_id, channel_id=entry.channel_id)
+            session.add(price)
+            existing[key] = price
+        price.currency = currencies[entry.channel_id]
+        price.amount = entry.amount
+        price.compare_at_amount = entry.compare_at_amount
+        written.append(price)
     await session.flush()
-    await outbox.emit(session, PriceChanged(variant_id=variant_id, channel_id=channel_id))
-    return _info(price)
+    for key in sorted(keys):
+        await outbox.emit(session, PriceChanged(variant_id=key[0], channel_id=key[1]))
+    return [_info(p) for p in written]
 
 
 def _info(price: Price) -> PriceInfo:
@@ -139,7 +161,7 @@ async def derive_channel_prices(
     query = select(Price).where(Price.channel_id == source_channel_id)
     if variant_ids is not None:
         query = query.where(Price.variant_id.in_(list(variant_ids)))
-    count = 0
+    entries = []
     for price in list(await session.scalars(query)):
         amount = rules.convert_retail(Money(price.amount, source.currency), rate, target.currency)
         compare_at = (
@@ -151,15 +173,9 @@ async def derive_channel_prices(
         )
         if compare_at is not None and compare_at <= amount.amount:
             compare_at = None
-        await set_price(
-            session=session,
-            variant_id=price.variant_id,
-            channel_id=target_channel_id,
-            amount=amount.amount,
-            compare_at_amount=compare_at,
-        )
-        count += 1
-    return count
+        entries.append(PriceEntry(price.variant_id, target_channel_id, amount.amount, compare_at))
+    await set_prices(session=session, entries=entries)
+    return len(entries)
 
 
 async def put_price(*, session: AsyncSession, data: PriceSet) -> PriceRead:
