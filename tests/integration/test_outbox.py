@@ -86,3 +86,58 @@ async def test_failed_handler_backs_off_and_keeps_the_error(
     assert row.attempts == 1 and row.processed_at is None
     assert row.last_error is not None and "downstream is down" in row.last_error
     assert row.available_at > row.created_at
+
+
+batches: list[list[uuid.UUID]] = []
+
+
+async def remember_batch(session: AsyncSession, items: list[Pinged]) -> None:
+    if any(item.thing_id in poisoned for item in items):
+        raise RuntimeError("poisoned event")
+    batches.append([item.thing_id for item in items])
+
+
+poisoned: set[uuid.UUID] = set()
+
+
+@pytest.fixture
+def batch_handler() -> Iterator[None]:
+    events.BATCH_HANDLERS.setdefault(Pinged.topic, []).append(remember_batch)
+    batches.clear()
+    yield
+    events.BATCH_HANDLERS[Pinged.topic].remove(remember_batch)
+    poisoned.clear()
+
+
+@pytest.mark.usefixtures("batch_handler")
+async def test_a_burst_reaches_a_batch_handler_in_one_call(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    things = [uuid.uuid4() for _ in range(5)]
+    async with unit_of_work(sessions) as session:
+        for thing in things:
+            await outbox.emit(session, Pinged(thing_id=thing))
+
+    handled = await outbox.drain(sessions)
+
+    assert handled == 5
+    assert batches == [things]
+
+
+@pytest.mark.usefixtures("batch_handler")
+async def test_one_poisoned_event_does_not_hold_back_the_rest(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    things = [uuid.uuid4() for _ in range(3)]
+    poisoned.add(things[1])
+    async with unit_of_work(sessions) as session:
+        for thing in things:
+            await outbox.emit(session, Pinged(thing_id=thing))
+
+    handled = await outbox.drain(sessions)
+
+    async with sessions() as session:
+        failed = (await session.scalars(select(OutboxEvent).where(OutboxEvent.attempts == 1))).all()
+    assert handled == 2
+    assert batches == [[things[0]], [things[2]]]
+    assert [row.payload["thing_id"] for row in failed] == [str(things[1])]

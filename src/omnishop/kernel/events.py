@@ -23,9 +23,13 @@ class Event:
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 HANDLERS: dict[str, list[Handler]] = {}
+# Batch handlers get every due event of a topic at once, so a burst (a bulk import, a price
+# list) is handled in one pass: e.g. a product changed 20 times is re-indexed once.
+BATCH_HANDLERS: dict[str, list[BatchHandler]] = {}
 
 
 def event(cls: type[E]) -> type[E]:
@@ -46,6 +50,27 @@ def handles(
         return fn
 
     return register
+
+
+def handles_batch(
+    event_type: type[E],
+) -> Callable[[Callable[[AsyncSession, list[E]], Awaitable[None]]], BatchHandler]:
+    """Register an (idempotent) handler of a batch of events of one topic."""
+
+    def register(fn: Callable[[AsyncSession, list[E]], Awaitable[None]]) -> BatchHandler:
+        BATCH_HANDLERS.setdefault(event_type.topic, []).append(fn)
+        return fn
+
+    return register
+
+
+async def dispatch(session: AsyncSession, topic: str, batch: list[Event]) -> None:
+    """Run every handler of ``topic`` on ``batch`` inside the caller's transaction."""
+    for handler in HANDLERS.get(topic, []):
+        for item in batch:
+            await handler(session, item)
+    for batch_handler in BATCH_HANDLERS.get(topic, []):
+        await batch_handler(session, batch)
 
 
 def decode(topic: str, payload: dict[str, Any]) -> Event:

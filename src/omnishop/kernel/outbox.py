@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from omnishop.kernel import clock, ids
 from omnishop.kernel.db import Base, unit_of_work
-from omnishop.kernel.events import HANDLERS, Event, decode
+from omnishop.kernel.events import Event, decode, dispatch
 from omnishop.kernel.logging import get_logger
 
 log = get_logger(__name__)
@@ -48,7 +48,7 @@ async def emit(session: AsyncSession, event: Event) -> None:
 
 async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
     now = clock.now()
-    due = await session.scalars(
+    due = (
         select(OutboxEvent.id)
         .where(
             OutboxEvent.processed_at.is_(None),
@@ -59,8 +59,19 @@ async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
         .order_by(OutboxEvent.available_at, OutboxEvent.id)
         .limit(limit)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers: each takes rows no other transaction holds, without waiting.
+        claimed = list(await session.scalars(due.with_for_update(skip_locked=True)))
+        if claimed:
+            await session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(claimed))
+                .values(locked_until=now + LEASE)
+            )
+        return claimed
+    # SQLite has one writer at a time; the conditional UPDATE still keeps a lease exclusive.
     claimed = []
-    for event_id in due:
+    for event_id in list(await session.scalars(due)):
         result = await session.execute(
             update(OutboxEvent)
             .where(
@@ -74,37 +85,67 @@ async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
     return claimed
 
 
-async def _run_one(factory: async_sessionmaker[AsyncSession], event_id: uuid.UUID) -> bool:
+async def _handle(
+    factory: async_sessionmaker[AsyncSession], topic: str, rows: list[tuple[uuid.UUID, Event]]
+) -> None:
+    """Run the handlers of one topic on these events and mark them done, in one transaction."""
+    async with unit_of_work(factory) as session:
+        await dispatch(session, topic, [event for _, event in rows])
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_([event_id for event_id, _ in rows]))
+            .values(processed_at=clock.now(), locked_until=None)
+        )
+
+
+async def _failed(
+    factory: async_sessionmaker[AsyncSession], event_id: uuid.UUID, topic: str, exc: Exception
+) -> None:
+    log.warning("outbox handler failed", topic=topic, event_id=str(event_id), error=repr(exc))
     async with unit_of_work(factory) as session:
         row = await session.get(OutboxEvent, event_id)
-        if row is None or row.processed_at is not None:
-            return True
-        topic, payload = row.topic, dict(row.payload)
-    try:
-        async with unit_of_work(factory) as session:
-            event = decode(topic, payload)
-            for handler in HANDLERS.get(topic, []):
-                await handler(session, event)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = repr(exc)[:2000]
+            row.locked_until = None
+            row.dead = row.attempts >= MAX_ATTEMPTS
+            row.available_at = clock.now() + timedelta(seconds=min(2**row.attempts, 3600))
+
+
+async def _run(factory: async_sessionmaker[AsyncSession], claimed: list[uuid.UUID]) -> int:
+    """Handle claimed events topic by topic; a failing batch is retried one event at a time so
+    one bad event cannot hold back the others."""
+    async with unit_of_work(factory) as session:
+        rows = list(
             await session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id)
-                .values(processed_at=clock.now(), locked_until=None)
+                select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
+                .where(OutboxEvent.id.in_(claimed), OutboxEvent.processed_at.is_(None))
+                .order_by(OutboxEvent.available_at, OutboxEvent.id)
             )
-        return True
-    except Exception as exc:
-        log.warning("outbox handler failed", topic=topic, event_id=str(event_id), error=repr(exc))
-        async with unit_of_work(factory) as session:
-            row = await session.get(OutboxEvent, event_id)
-            if row is not None:
-                row.attempts += 1
-                row.last_error = repr(exc)[:2000]
-                row.locked_until = None
-                row.dead = row.attempts >= MAX_ATTEMPTS
-                row.available_at = clock.now() + timedelta(seconds=min(2**row.attempts, 3600))
-        return False
+        )
+    by_topic: dict[str, list[tuple[uuid.UUID, Event]]] = {}
+    for event_id, topic, payload in rows:
+        by_topic.setdefault(topic, []).append((event_id, decode(topic, dict(payload))))
+    done = 0
+    for topic, items in by_topic.items():
+        try:
+            await _handle(factory, topic, items)
+            done += len(items)
+            continue
+        except Exception as exc:
+            if len(items) == 1:
+                await _failed(factory, items[0][0], topic, exc)
+                continue
+        for item in items:
+            try:
+                await _handle(factory, topic, [item])
+                done += 1
+            except Exception as exc:
+                await _failed(factory, item[0], topic, exc)
+    return done
 
 
-async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 100) -> int:
+async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 500) -> int:
     """Process every due event once; returns how many were handled successfully."""
     done = 0
     while True:
@@ -112,8 +153,7 @@ async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 100) 
             claimed = await _claim(session, batch)
         if not claimed:
             return done
-        for event_id in claimed:
-            done += await _run_one(factory, event_id)
+        done += await _run(factory, claimed)
 
 
 async def run_forever(factory: async_sessionmaker[AsyncSession], *, poll_seconds: float) -> None:
