@@ -23,10 +23,11 @@ from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
 from omnishop.inventory import service as inventory
 from omnishop.inventory.schemas import LocationCreate
-from omnishop.kernel import clock
+from omnishop.kernel import clock, outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import NotFound
 from omnishop.pricing import service as pricing
+from omnishop.search import jobs as _jobs  # noqa: F401  (registers the indexing handlers)
 
 
 @dataclass
@@ -107,6 +108,7 @@ async def make_shop(
         await inventory.set_on_hand(
             session=session, variant_id=variant_id, location_id=location.id, quantity=on_hand
         )
+    await outbox.drain(sessions)  # the grids read the search index, fed by outbox events
     return Shop(channel.id, product.slug)
 
 
@@ -223,6 +225,7 @@ async def test_unpublished_or_future_product_is_not_found(
             channel_id=future.channel_id,
             data=PublicationIn(published_at=clock.now() + timedelta(days=1)),
         )
+    await outbox.drain(sessions)
 
     hidden = await client.get(f"/p/{shop.product_slug}")
     not_yet = await client.get("/p/soon")

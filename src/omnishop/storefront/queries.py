@@ -1,7 +1,9 @@
-"""Read models for storefront pages, composed from the catalog, pricing and inventory services.
+"""Read models for storefront pages, composed from the catalog, pricing, inventory and search
+services.
 
 No SQL here: each function loads what a page shows through the owning domains' services,
-once, and hands the template plain display data.
+once, and hands the template plain display data. Product grids (home, category, search) come
+from the search read model; the product page reads the catalog, prices and stock directly.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from omnishop.kernel import clock
 from omnishop.kernel.errors import NotFound
 from omnishop.kernel.money import Money
 from omnishop.pricing import service as pricing
+from omnishop.search import service as search
+from omnishop.search.schemas import ProductSummary, SearchQuery
 
 GRID_SIZE = 24
-_SCAN_BATCH = 200
+ALTERNATIVES = 8
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Image:
     src: str
     srcset: str
     width: int
-    height: int
+    height: int | None  # unknown for listing cards (the search index keeps sizes only)
     alt: str
 
 
@@ -62,6 +66,16 @@ class ProductCard:
     price: Money | None
     compare_at: Money | None
     in_stock: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a product grid and how to get the next one."""
+
+    products: list[ProductCard]
+    next_cursor: str | None
+    total: int | None  # over all pages; known on the first page only
+    corrected_query: str | None  # "did you mean": the query as it was searched
 
 
 @dataclass(frozen=True)
@@ -147,71 +161,58 @@ async def _offers(
     return offers
 
 
-async def cards(
-    *, session: AsyncSession, bundles: Sequence[ProductBundle], channel: Channel, locale: str
-) -> list[ProductCard]:
-    """Grid cards: name, first image, lowest price and whether any variant is in stock."""
-    offers = await _offers(session, bundles, channel)
-    result = []
-    for bundle in bundles:
-        own = [offers[v.id] for v in bundle.variants if v.id in offers]
-        priced = [o for o in own if o.price is not None]
-        cheapest = min(priced, key=lambda o: o.price.amount if o.price else 0, default=None)
-        name = _name(bundle, locale, channel)
-        image = next((i for m in bundle.media if (i := _image(m, name, locale))), None)
-        result.append(
-            ProductCard(
-                slug=bundle.slug,
-                name=name,
-                image=image,
-                price=cheapest.price if cheapest else None,
-                compare_at=cheapest.compare_at if cheapest else None,
-                in_stock=any(o.available > 0 for o in own),
-            )
+def _card(summary: ProductSummary) -> ProductCard:
+    image = None
+    if summary.image:
+        by_width = sorted(
+            ((int(w), url) for w, url in summary.image.sizes.items() if str(w).isdigit()),
+            key=lambda x: x[0],
         )
-    return result
+        if by_width:
+            # The middle size is a sensible default src; srcset lets wide screens pick more.
+            width, src = by_width[len(by_width) // 2]
+            srcset = ", ".join(f"{url} {w}w" for w, url in by_width)
+            image = Image(src, srcset, width, None, summary.image.alt or summary.name)
+    price = summary.price
+    return ProductCard(
+        slug=summary.slug,
+        name=summary.name,
+        image=image,
+        price=Money(price.amount, price.currency) if price else None,
+        compare_at=(
+            Money(price.compare_at_amount, price.currency)
+            if price and price.compare_at_amount
+            else None
+        ),
+        in_stock=summary.in_stock,
+    )
 
 
-async def visible_bundles(
-    *,
-    session: AsyncSession,
-    channel: Channel,
-    category_id: uuid.UUID | None = None,
-    limit: int = GRID_SIZE,
-) -> list[ProductBundle]:
-    """The first ``limit`` products shown in the channel (optionally within a category subtree).
-
-    A stop-gap until the search service lists products: scans the catalog in batches.
-    """
-    found: list[ProductBundle] = []
-    ids = await catalog.all_product_ids(session=session)
-    for start in range(0, len(ids), _SCAN_BATCH):
-        batch = await catalog.load_products(
-            session=session, product_ids=ids[start : start + _SCAN_BATCH]
-        )
-        for bundle in batch:
-            if not is_visible(bundle, channel.id):
-                continue
-            if category_id is not None and category_id not in bundle.category_ids:
-                continue
-            found.append(bundle)
-            if len(found) >= limit:
-                return found
-    return found
+async def listing(
+    *, session: AsyncSession, channel: Channel, locale: str, query: SearchQuery
+) -> Listing:
+    """A page of product cards from the search service (search, browse or category grid)."""
+    page = await search.search(session=session, channel=channel, query=query, locale=locale)
+    return Listing(
+        products=[_card(p) for p in page.data],
+        next_cursor=page.next_cursor,
+        total=page.facets.total if page.facets else None,
+        corrected_query=page.corrected_query,
+    )
 
 
 async def home(
-    *, session: AsyncSession, channel: Channel, locale: str
-) -> tuple[list[CategoryNode], list[ProductCard]]:
-    """The home page: category tree and the first grid of products with prices."""
+    *, session: AsyncSession, channel: Channel, locale: str, query: SearchQuery
+) -> tuple[list[CategoryNode], Listing]:
+    """The home page: category tree and a page of products with prices."""
     tree = await categories(session=session, locale=locale)
-    bundles = await visible_bundles(session=session, channel=channel)
-    return tree, await cards(session=session, bundles=bundles, channel=channel, locale=locale)
+    grid = await listing(session=session, channel=channel, locale=locale, query=query)
+    return tree, grid
 
 
 async def category_page(
-    *, session: AsyncSession, channel: Channel, locale: str, slug: str
-) -> tuple[CategoryNode, list[CategoryNode], list[ProductCard]]:
+    *, session: AsyncSession, channel: Channel, locale: str, slug: str, query: SearchQuery
+) -> tuple[CategoryNode, list[CategoryNode], Listing]:
     """A category: itself (with subcategories), its breadcrumb and products in its subtree."""
     infos = await catalog.list_categories(session=session)
     by_slug = {c.slug: c for c in infos}
@@ -226,9 +227,30 @@ async def category_page(
         if c.parent_id == info.id
     ]
     node = CategoryNode(info.slug, _category_name(info, locale), children)
-    bundles = await visible_bundles(session=session, channel=channel, category_id=info.id)
-    grid = await cards(session=session, bundles=bundles, channel=channel, locale=locale)
+    # The service's category filter takes a slug and covers the whole subtree.
+    scoped = query.model_copy(update={"category": info.slug})
+    grid = await listing(session=session, channel=channel, locale=locale, query=scoped)
     return node, breadcrumb, grid
+
+
+async def search_page(
+    *, session: AsyncSession, channel: Channel, locale: str, query: SearchQuery
+) -> tuple[Listing, list[CategoryNode], list[ProductCard]]:
+    """Search results; when nothing matched, also root categories and the newest products,
+    so a dead end still offers somewhere to go."""
+    if not query.q:
+        return Listing([], None, None, None), [], []
+    found = await listing(session=session, channel=channel, locale=locale, query=query)
+    if found.products or query.cursor:
+        return found, [], []
+    roots = await categories(session=session, locale=locale)
+    newest = await listing(
+        session=session,
+        channel=channel,
+        locale=locale,
+        query=SearchQuery(sort="newest", limit=ALTERNATIVES, facets=False),
+    )
+    return found, roots, newest.products
 
 
 def _breadcrumb(

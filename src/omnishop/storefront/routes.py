@@ -1,4 +1,4 @@
-"""The storefront head (server-rendered): home, category and product pages.
+"""The storefront head (server-rendered): home, category, search and product pages.
 
 Routes stay thin: resolve the shop context (channel, locale), call one query, render.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
@@ -16,17 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
-from omnishop.kernel.errors import NotFound
+from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
+from omnishop.search.schemas import SearchQuery, Sort
 from omnishop.storefront import queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
 
 DEFAULT_CHANNEL = "web"
 COOKIE_AGE = 60 * 60 * 24 * 365
+PAGE_SORTS = ("name", "price_asc", "price_desc", "newest")
 
 
 class PageRoute(APIRoute):
-    """Turns ``NotFound`` (unknown product, hidden product, unknown channel) into the 404 page."""
+    """Turns ``NotFound`` (unknown product, hidden product, unknown channel) into the 404 page
+    and ``ValidationFailed`` (a broken or stale paging cursor) into the 400 page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -36,6 +39,8 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except NotFound:
                 return not_found(request)
+            except ValidationFailed:
+                return bad_request(request)
 
         return guarded
 
@@ -118,9 +123,55 @@ def not_found(request: Request) -> HTMLResponse:
     return render(request, locale, "not_found.html", {}, status=404)
 
 
+def bad_request(request: Request) -> HTMLResponse:
+    """The friendly 400 page for an address we cannot serve (a tampered or stale cursor)."""
+    locale = pick_locale(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+        default="ru",
+    )
+    return render(request, locale, "bad_request.html", {}, status=400)
+
+
+def listing_query(request: Request, *, default_sort: str | None = None) -> SearchQuery:
+    """A grid's query from the address bar, forgiving by design: a page is reached by links
+    people edit and share, so an unknown sort or a non-numeric limit falls back to the
+    default instead of failing. Only a broken cursor is an error (400 page): it cannot be
+    guessed."""
+    params = request.query_params
+    sort = params.get("sort") or default_sort
+    limit = params.get("limit", "")
+    q = (params.get("q") or "").strip()[:200]
+    return SearchQuery(
+        q=q or None,
+        sort=cast(Sort, sort) if sort in PAGE_SORTS else None,
+        in_stock=True if params.get("in_stock") in {"1", "on", "true"} else None,
+        cursor=params.get("cursor") or None,
+        limit=int(limit) if limit.isdigit() and 1 <= int(limit) <= 100 else queries.GRID_SIZE,
+        facets=False,
+    )
+
+
+def _next_url(request: Request, cursor: str | None) -> str | None:
+    return str(request.url.include_query_params(cursor=cursor)) if cursor else None
+
+
+def _listing_context(request: Request, query: SearchQuery) -> dict[str, Any]:
+    return {
+        "sort": query.sort or "",
+        "in_stock": bool(query.in_stock),
+        "sorts": PAGE_SORTS,
+        "keep": {k: v for k, v in request.query_params.items() if k in {"lang", "channel"}},
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
-    tree, grid = await queries.home(session=session, channel=shop.channel, locale=shop.locale)
+    query = listing_query(request)
+    tree, grid = await queries.home(
+        session=session, channel=shop.channel, locale=shop.locale, query=query
+    )
     return render(
         request,
         shop.locale,
@@ -128,16 +179,19 @@ async def home(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResp
         {
             "shop": shop,
             "categories": tree,
-            "products": grid,
+            "listing": grid,
+            "next_url": _next_url(request, grid.next_cursor),
             "alternates": seo.alternates(request.url),
+            **_listing_context(request, query),
         },
     )
 
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 async def category(request: Request, slug: str, session: SessionDep, shop: ShopDep) -> HTMLResponse:
+    query = listing_query(request).model_copy(update={"q": None, "facets": True})
     node, breadcrumb, grid = await queries.category_page(
-        session=session, channel=shop.channel, locale=shop.locale, slug=slug
+        session=session, channel=shop.channel, locale=shop.locale, slug=slug, query=query
     )
     return render(
         request,
@@ -147,9 +201,35 @@ async def category(request: Request, slug: str, session: SessionDep, shop: ShopD
             "shop": shop,
             "category": node,
             "breadcrumb": breadcrumb,
-            "products": grid,
-            "canonical": seo.localized_url(request.url, shop.locale),
-            "alternates": seo.alternates(request.url),
+            "listing": grid,
+            "next_url": _next_url(request, grid.next_cursor),
+            "canonical": seo.localized_url(request.url.replace(query=""), shop.locale),
+            "alternates": seo.alternates(request.url.replace(query="")),
+            **_listing_context(request, query),
+        },
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
+    query = listing_query(request).model_copy(update={"facets": True})
+    found, roots, newest = await queries.search_page(
+        session=session, channel=shop.channel, locale=shop.locale, query=query
+    )
+    return render(
+        request,
+        shop.locale,
+        "search.html",
+        {
+            "shop": shop,
+            "query": query.q or "",
+            "listing": found,
+            "products": found.products,
+            "categories": roots,
+            "newest": newest,
+            "next_url": _next_url(request, found.next_cursor),
+            **_listing_context(request, query),
+            "sorts": ("relevance", *PAGE_SORTS),
         },
     )
 
