@@ -128,7 +128,7 @@ def database(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) ->
 @pytest.fixture
 async def client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the whole ASGI app, inside the test's transaction."""
-    app = create_app(Settings(worker_in_process=False), database=database)
+    app = create_app(Settings(worker_in_process=False, api_cache_seconds=0), database=database)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

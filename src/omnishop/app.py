@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from omnishop import handlers
 from omnishop.admin import setup as admin_setup
 from omnishop.api import health, problems
+from omnishop.api.cache import ResponseCache
 from omnishop.api.idempotency import IdempotencyMiddleware
 from omnishop.api.routes import router as api_router
 from omnishop.kernel import outbox
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ResponseCache, ttl_seconds=settings.api_cache_seconds)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(storefront_router)

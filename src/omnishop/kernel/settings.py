@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     default_locale: str = "ru"
     login_rate_limit: str = "5/minute"
     sql_echo: bool = False
+    # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
+    api_cache_seconds: float = 2.0
 
 
 @lru_cache
