@@ -50,13 +50,25 @@ def get_json(url: str) -> dict[str, object]:
 
 
 def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise SystemExit(f"cannot read wrk latency {value!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def run_wrk(url: str, connections: int, seconds: int, threads: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -81,6 +93,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--channel", default="web")
+    parser.add_argument(
+        "--cache-seconds",
+        type=float,
+        default=0.0,
+        help="API micro-cache TTL for the server under test (0 measures the database path).",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -90,6 +108,7 @@ def main() -> None:
         "OMNISHOP_DATABASE_URL": args.database_url,
         "OMNISHOP_WORKER_IN_PROCESS": "false",
         "OMNISHOP_LOG_LEVEL": "WARNING",
+        "OMNISHOP_API_CACHE_SECONDS": str(args.cache_seconds),
     }
     omnishop = str(Path(sys.executable).parent / "omnishop")
     server = subprocess.Popen(
@@ -125,7 +144,8 @@ def main() -> None:
     console.print(table)
     engine = args.database_url.split(":", 1)[0]
     append(
-        f"catalog_read ({engine}, {args.workers} workers, wrk -c{args.connections})",
+        f"catalog_read ({engine}, {args.workers} workers, wrk -c{args.connections}, "
+        f"micro-cache {args.cache_seconds:g} s)",
         {
             f"{name} {metric}": f"{r[key]:.0f}" if key == "rps" else f"{r[key]:.1f}"
             for name, r in results.items()

@@ -91,10 +91,11 @@ async def test_failed_handler_backs_off_and_keeps_the_error(
 batches: list[list[uuid.UUID]] = []
 
 
-async def remember_batch(session: AsyncSession, items: list[Pinged]) -> None:
-    if any(item.thing_id in poisoned for item in items):
+async def remember_batch(session: AsyncSession, items: list[events.Event]) -> None:
+    things = [item.thing_id for item in items if isinstance(item, Pinged)]
+    if poisoned & set(things):
         raise RuntimeError("poisoned event")
-    batches.append([item.thing_id for item in items])
+    batches.append(things)
 
 
 poisoned: set[uuid.UUID] = set()

@@ -8,7 +8,6 @@ slugs, SKUs "1C-<item_id>") and left alone; reproducible: no randomness, sorted 
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
+from omnishop import handlers
 from omnishop.demo import loaders, places, rules, steps
 from omnishop.demo.steps import Context, Counts, ProductSeed
 from omnishop.inventory.schemas import LocationCreate
+from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings
@@ -167,18 +168,11 @@ async def _products(database: Database, data: DemoData, ctx: Context, progress: 
 
 
 async def _reindex(database: Database, console: Console) -> bool:
-    """Build the search index when the search domain offers it (it is optional here)."""
+    """Hand the seed's events to their handlers now (the search index among them), in one
+    pass per topic, so the shop starts with no backlog for the worker."""
+    handlers.register()
     try:
-        index = importlib.import_module("omnishop.search.index")
-    except ModuleNotFoundError:
-        index = None
-    reindex_all = getattr(index, "reindex_all", None)
-    if reindex_all is None:
-        console.print("[yellow]search index not built: omnishop.search.index.reindex_all is absent")
-        return False
-    try:
-        async with unit_of_work(database.sessions) as session:
-            await reindex_all(session=session)
+        await outbox.drain(database.sessions, batch=10_000)
     except DBAPIError as exc:
         # Typically the search tables are not migrated yet; the seed itself is complete.
         console.print(f"[yellow]search index not built: {exc.orig!r}")

@@ -53,24 +53,29 @@ def handles(
 
 
 def handles_batch(
-    event_type: type[E],
-) -> Callable[[Callable[[AsyncSession, list[E]], Awaitable[None]]], BatchHandler]:
-    """Register an (idempotent) handler of a batch of events of one topic."""
+    *event_types: type[Event],
+) -> Callable[[BatchHandler], BatchHandler]:
+    """Register an (idempotent) handler that receives every due event of these types at once."""
 
-    def register(fn: Callable[[AsyncSession, list[E]], Awaitable[None]]) -> BatchHandler:
-        BATCH_HANDLERS.setdefault(event_type.topic, []).append(fn)
+    def register(fn: BatchHandler) -> BatchHandler:
+        for event_type in event_types:
+            BATCH_HANDLERS.setdefault(event_type.topic, []).append(fn)
         return fn
 
     return register
 
 
-async def dispatch(session: AsyncSession, topic: str, batch: list[Event]) -> None:
-    """Run every handler of ``topic`` on ``batch`` inside the caller's transaction."""
-    for handler in HANDLERS.get(topic, []):
-        for item in batch:
+async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
+    """Run every handler of these events inside the caller's transaction: per-event handlers
+    once per event, batch handlers once with all the events they subscribe to."""
+    grouped: dict[BatchHandler, list[Event]] = {}
+    for item in batch:
+        for handler in HANDLERS.get(item.topic, []):
             await handler(session, item)
-    for batch_handler in BATCH_HANDLERS.get(topic, []):
-        await batch_handler(session, batch)
+        for batch_handler in BATCH_HANDLERS.get(item.topic, []):
+            grouped.setdefault(batch_handler, []).append(item)
+    for batch_handler, items in grouped.items():
+        await batch_handler(session, items)
 
 
 def decode(topic: str, payload: dict[str, Any]) -> Event:

@@ -69,28 +69,29 @@ async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
                 .values(locked_until=now + LEASE)
             )
         return claimed
-    # SQLite has one writer at a time; the conditional UPDATE still keeps a lease exclusive.
-    claimed = []
-    for event_id in list(await session.scalars(due)):
-        result = await session.execute(
-            update(OutboxEvent)
-            .where(
-                OutboxEvent.id == event_id,
-                or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
-            )
-            .values(locked_until=now + LEASE)
+    # SQLite has one writer at a time; the conditional UPDATE keeps a lease exclusive and
+    # RETURNING says which rows this worker won.
+    candidates = list(await session.scalars(due))
+    if not candidates:
+        return []
+    won = await session.scalars(
+        update(OutboxEvent)
+        .where(
+            OutboxEvent.id.in_(candidates),
+            or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(event_id)
-    return claimed
+        .values(locked_until=now + LEASE)
+        .returning(OutboxEvent.id)
+    )
+    return list(won)
 
 
 async def _handle(
-    factory: async_sessionmaker[AsyncSession], topic: str, rows: list[tuple[uuid.UUID, Event]]
+    factory: async_sessionmaker[AsyncSession], rows: list[tuple[uuid.UUID, Event]]
 ) -> None:
-    """Run the handlers of one topic on these events and mark them done, in one transaction."""
+    """Run the handlers of these events and mark them done, in one transaction."""
     async with unit_of_work(factory) as session:
-        await dispatch(session, topic, [event for _, event in rows])
+        await dispatch(session, [event for _, event in rows])
         await session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.id.in_([event_id for event_id, _ in rows]))
@@ -113,8 +114,8 @@ async def _failed(
 
 
 async def _run(factory: async_sessionmaker[AsyncSession], claimed: list[uuid.UUID]) -> int:
-    """Handle claimed events topic by topic; a failing batch is retried one event at a time so
-    one bad event cannot hold back the others."""
+    """Handle claimed events together (a burst is coalesced by batch handlers); if that fails,
+    one event at a time, so one bad event cannot hold back the others."""
     async with unit_of_work(factory) as session:
         rows = list(
             await session.execute(
@@ -123,25 +124,23 @@ async def _run(factory: async_sessionmaker[AsyncSession], claimed: list[uuid.UUI
                 .order_by(OutboxEvent.available_at, OutboxEvent.id)
             )
         )
-    by_topic: dict[str, list[tuple[uuid.UUID, Event]]] = {}
-    for event_id, topic, payload in rows:
-        by_topic.setdefault(topic, []).append((event_id, decode(topic, dict(payload))))
+    items = [(event_id, decode(topic, dict(payload))) for event_id, topic, payload in rows]
+    if not items:
+        return 0
+    try:
+        await _handle(factory, items)
+        return len(items)
+    except Exception as exc:
+        if len(items) == 1:
+            await _failed(factory, items[0][0], items[0][1].topic, exc)
+            return 0
     done = 0
-    for topic, items in by_topic.items():
+    for item in items:
         try:
-            await _handle(factory, topic, items)
-            done += len(items)
-            continue
+            await _handle(factory, [item])
+            done += 1
         except Exception as exc:
-            if len(items) == 1:
-                await _failed(factory, items[0][0], topic, exc)
-                continue
-        for item in items:
-            try:
-                await _handle(factory, topic, [item])
-                done += 1
-            except Exception as exc:
-                await _failed(factory, item[0], topic, exc)
+            await _failed(factory, item[0], item[1].topic, exc)
     return done
 
 
