@@ -3,13 +3,19 @@
 Catalog pages are read far more often than they change; holding a rendered response for a
 second or two absorbs bursts (a campaign link, a live drop) without touching the database.
 Stock shown may be that many seconds old — reservation at checkout is the source of truth.
-Requests with credentials, non-GET methods and non-200 answers are never cached.
+
+When an entry expires, one request refreshes it in the background while the others keep
+getting the previous copy (stale-while-revalidate), and concurrent first requests for a key
+wait for a single computation (single flight): a popular page never stampedes the database.
+Requests with credentials or cookies, other methods and non-200 answers are never cached.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,16 +26,26 @@ CACHEABLE_PREFIXES = (
     "/api/v1/search/suggest",
 )
 MAX_ENTRIES = 4096
+# An expired entry is still served while its refresh runs, up to this many TTLs old.
+STALE_FACTOR = 10
 _KEPT_HEADERS = {b"content-type", b"content-language", b"vary"}
+Key = tuple[str, bytes, bytes]
+
+
+@dataclass
+class Entry:
+    fresh_until: float
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 class ResponseCache:
     def __init__(self, app: ASGIApp, *, ttl_seconds: float) -> None:
         self.app = app
         self.ttl = ttl_seconds
-        self.entries: OrderedDict[
-            tuple[str, bytes, bytes], tuple[float, list[tuple[bytes, bytes]], bytes]
-        ] = OrderedDict()
+        self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.computing: dict[Key, asyncio.Future[Entry | None]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -46,12 +62,32 @@ class ResponseCache:
             return
         key = (scope["path"], scope["query_string"], headers.get(b"accept-language", b""))
         now = time.monotonic()
-        hit = self.entries.get(key)
-        if hit is not None and hit[0] > now:
-            self.entries.move_to_end(key)
-            await _replay(send, hit[1], hit[2], age=self.ttl - (hit[0] - now))
+        entry = self.entries.get(key)
+        if entry is not None and now < entry.fresh_until + self.ttl * STALE_FACTOR:
+            if now >= entry.fresh_until and key not in self.computing:
+                self._refresh_in_background(key, scope)
+            await _replay(send, entry, hit="hit" if now < entry.fresh_until else "stale")
             return
+        pending = self.computing.get(key)
+        if pending is not None:
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                await _replay(send, shared, hit="hit")
+                return
+            await self.app(scope, receive, send)
+            return
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.computing[key] = future
+        try:
+            computed = await self._compute(scope, receive, send)
+        finally:
+            self.computing.pop(key, None)
+        future.set_result(computed)
+        if computed is not None:
+            self._store(key, computed)
 
+    async def _compute(self, scope: Scope, receive: Receive, send: Send | None) -> Entry | None:
+        """Run the app once, forwarding to ``send`` (if any) and capturing a 200 answer."""
         status = 0
         kept: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -68,26 +104,54 @@ class ResponseCache:
                 ]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            if send is not None:
+                await send(message)
 
         await self.app(scope, receive, capture)
-        if status == 200:
-            self.entries[key] = (now + self.ttl, kept, b"".join(chunks))
-            if len(self.entries) > MAX_ENTRIES:
-                self.entries.popitem(last=False)
+        if status != 200:
+            return None
+        return Entry(time.monotonic() + self.ttl, kept, b"".join(chunks))
+
+    def _refresh_in_background(self, key: Key, scope: Scope) -> None:
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.computing[key] = future
+
+        async def no_body() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def refresh() -> None:
+            computed: Entry | None = None
+            try:
+                computed = await self._compute(dict(scope), no_body, None)
+            finally:
+                self.computing.pop(key, None)
+                future.set_result(computed)
+                if computed is None:
+                    self.entries.pop(key, None)
+                else:
+                    self._store(key, computed)
+
+        task = asyncio.create_task(refresh())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _store(self, key: Key, entry: Entry) -> None:
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        if len(self.entries) > MAX_ENTRIES:
+            self.entries.popitem(last=False)
 
 
-async def _replay(send: Send, headers: list[tuple[bytes, bytes]], body: bytes, age: float) -> None:
+async def _replay(send: Send, entry: Entry, *, hit: str) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": 200,
             "headers": [
-                *headers,
-                (b"content-length", str(len(body)).encode()),
-                (b"age", str(int(age)).encode()),
-                (b"x-cache", b"hit"),
+                *entry.headers,
+                (b"content-length", str(len(entry.body)).encode()),
+                (b"x-cache", hit.encode()),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": entry.body})
