@@ -61,11 +61,19 @@ class Money:
 
     def format(self, locale: str) -> str:
         """Display through Babel, e.g. ``1 299,00 ₽`` in ru or ``€12.99`` in en."""
-        return str(format_currency(self.to_decimal(), self.currency, locale=locale))
+        return _format(self.amount, self.currency, locale)
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise ValueError(f"currency mismatch: {self.currency} vs {other.currency}")
+
+
+@lru_cache(maxsize=65536)
+def _format(amount: int, currency: str, locale: str) -> str:
+    # Babel re-reads the locale's pattern on every call; listings format the same prices
+    # over and over, so the finished strings are kept.
+    value = Decimal(amount).scaleb(-exponent(currency))
+    return str(format_currency(value, currency, locale=locale))
 
 
 def zero(currency: str) -> Money:
