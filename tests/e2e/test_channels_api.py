@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.e2e.conftest import MakeKey
 
@@ -114,3 +117,25 @@ async def test_same_idempotency_key_in_flight_is_409(
 
 async def test_healthz_answers_without_the_database(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_a_uniqueness_race_is_a_409_not_a_500(
+    client: httpx.AsyncClient, api_key: MakeKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = await api_key("channels:write")
+    await client.post("/api/v1/channels", json=NEW, headers=headers)
+
+    original = AsyncSession.scalar
+
+    async def duplicate_check_misses(self: AsyncSession, statement: Any, *a: Any, **k: Any) -> Any:
+        if str(statement).startswith("SELECT channels.id \nFROM channels"):
+            return None
+        return await original(self, statement, *a, **k)
+
+    # Given the service's own duplicate check misses (as under a concurrent create)…
+    monkeypatch.setattr(AsyncSession, "scalar", duplicate_check_misses)
+    response = await client.post("/api/v1/channels", json=NEW, headers=headers)
+    monkeypatch.undo()
+
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert len((await client.get("/api/v1/channels")).json()["data"]) == 1

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from omnishop.kernel.errors import DomainError
@@ -81,6 +82,19 @@ def install(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness race that a service's own check could not see (two concurrent creates
+        # of one SKU): the database refused the second write, which is a conflict, not a crash.
+        log.info("integrity conflict", path=request.url.path, error=str(exc.orig)[:200])
+        return problem(
+            409,
+            "conflict",
+            "Conflict",
+            "the change conflicts with existing data (a duplicate or a missing reference)",
+            request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
