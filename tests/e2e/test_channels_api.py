@@ -139,3 +139,21 @@ async def test_a_uniqueness_race_is_a_409_not_a_500(
 
     assert (response.status_code, response.json()["code"]) == (409, "conflict")
     assert len((await client.get("/api/v1/channels")).json()["data"]) == 1
+
+
+async def test_nul_characters_are_bad_input_never_a_500(
+    client: httpx.AsyncClient, api_key: MakeKey
+) -> None:
+    headers = await api_key("channels:write")
+
+    bad_channel = await client.get("/api/v1/categories", params={"channel": "web\x00"})
+    bad_name = await client.post(
+        "/api/v1/channels", json={**NEW, "name": "Web\x00EN"}, headers=headers
+    )
+
+    assert (bad_channel.status_code, bad_channel.json()["errors"][0]["field"]) == (422, "channel")
+    # PostgreSQL refuses NUL in text (422); SQLite stores it. Either way, no 500.
+    assert bad_name.status_code in (201, 422)
+    if bad_name.status_code == 422:
+        assert bad_name.json()["code"] == "invalid_text"
+        assert (await client.get("/api/v1/channels")).json()["data"] == []

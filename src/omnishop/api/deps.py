@@ -36,7 +36,9 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 async def get_channel(
     session: SessionDep,
-    channel: Annotated[str, Query(min_length=1, max_length=40, description="Channel code.")],
+    channel: Annotated[
+        str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Channel code.")
+    ],
 ) -> Channel:
     return await channels.get_by_code(session=session, code=channel)
 

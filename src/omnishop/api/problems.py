@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from omnishop.kernel.errors import DomainError
@@ -94,6 +94,22 @@ def install(app: FastAPI) -> None:
             "Conflict",
             "the change conflicts with existing data (a duplicate or a missing reference)",
             request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL refuses NUL characters in text; that is bad input, not a server fault.
+        if "0x00" in str(exc.orig) or "invalid byte sequence" in str(exc.orig):
+            return problem(
+                422,
+                "invalid_text",
+                "Invalid input",
+                "text must not contain NUL characters",
+                request.url.path,
+            )
+        log.error("database error", path=request.url.path, error=str(exc.orig)[:500])
+        return problem(
+            503, "database_unavailable", "Try again", "the database failed", request.url.path
         )
 
     @app.exception_handler(Exception)

@@ -11,11 +11,17 @@ import structlog
 def configure(level: str = "INFO", *, json: bool = False) -> None:
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        structlog.processors.dict_tracebacks if json else structlog.processors.format_exc_info,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        # Plain tracebacks: rich's pretty ones render every local and can take seconds.
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*processors, renderer],
