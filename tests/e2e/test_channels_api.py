@@ -157,3 +157,24 @@ async def test_nul_characters_are_bad_input_never_a_500(
     if bad_name.status_code == 422:
         assert bad_name.json()["code"] == "invalid_text"
         assert (await client.get("/api/v1/channels")).json()["data"] == []
+
+
+async def test_channel_list_pages_with_a_cursor(
+    client: httpx.AsyncClient, api_key: MakeKey
+) -> None:
+    headers = await api_key("channels:write")
+    for code in ("a-web", "b-web", "c-web"):
+        await client.post("/api/v1/channels", json={**NEW, "code": code}, headers=headers)
+
+    first = (await client.get("/api/v1/channels", params={"limit": 2})).json()
+    second = (
+        await client.get("/api/v1/channels", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
+    too_big = await client.get("/api/v1/channels", params={"limit": 101})
+    bad_cursor = await client.get("/api/v1/channels", params={"cursor": "!!"})
+
+    assert [c["code"] for c in first["data"]] == ["a-web", "b-web"]
+    assert [c["code"] for c in second["data"]] == ["c-web"]
+    assert second["next_cursor"] is None
+    assert (too_big.status_code, too_big.json()["errors"][0]["field"]) == (422, "limit")
+    assert (bad_cursor.status_code, bad_cursor.json()["errors"][0]["field"]) == (422, "cursor")

@@ -15,11 +15,21 @@ from omnishop.kernel.errors import Conflict, NotFound
 from omnishop.kernel.money import check_currency
 
 
-async def list_channels(*, session: AsyncSession, active_only: bool = True) -> list[Channel]:
-    """Channels ordered by code; archived ones only when asked."""
+async def list_channels(
+    *,
+    session: AsyncSession,
+    active_only: bool = True,
+    after_code: str | None = None,
+    limit: int | None = None,
+) -> list[Channel]:
+    """Channels ordered by code (keyset paging after ``after_code``); archived ones on request."""
     query = select(Channel).order_by(Channel.code)
     if active_only:
         query = query.where(Channel.active.is_(True))
+    if after_code is not None:
+        query = query.where(Channel.code > after_code)
+    if limit is not None:
+        query = query.limit(limit)
     return list(await session.scalars(query))
 
 
