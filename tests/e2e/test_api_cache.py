@@ -20,7 +20,7 @@ from omnishop.kernel.settings import Settings
 
 @pytest.fixture
 async def cached_client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(worker_in_process=False, api_cache_seconds=0.3), database=database)
+    app = create_app(Settings(worker_in_process=False, api_cache_seconds=1.0), database=database)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
@@ -53,7 +53,7 @@ async def test_a_read_is_cached_until_its_ttl_passes(
     with_credentials = await cached_client.get(
         "/api/v1/channels", headers={"Authorization": "Bearer x"}
     )
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(1.05)
     after_ttl = await cached_client.get("/api/v1/channels")
     for _ in range(50):  # the background refresh lands shortly after
         refreshed = await cached_client.get("/api/v1/channels")
