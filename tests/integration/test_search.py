@@ -323,3 +323,28 @@ async def test_facet_counts_follow_a_reindex(sessions: async_sessionmaker[AsyncS
 
     assert before.facets is not None and after.facets is not None
     assert (before.facets.total, after.facets.total) == (4, 3)
+
+
+async def test_a_rare_query_word_outweighs_a_common_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Given five mugs (a common word) indexed before a longer name with the rare word: a rank
+    # blind to rarity (ts_rank_cd) ties them all and the earlier mugs come first.
+    shop = await build_shop(sessions)
+    async with unit_of_work(sessions) as session:
+        names = [("mug-" + c, "Кружка " + ru) for c, ru in [("w", "белая"), ("b", "синяя")]]
+        names += [("mug-r", "Кружка красная"), ("mug-k", "Кружка черная"), ("mug-g", "Кружка")]
+        names.append(("plaid", "Плед Игра престолов большой"))
+        for slug, name in names:
+            pid, _ = await _product(session, slug, name, None, shop.books)
+            await catalog.publish(
+                session=session, product_id=pid, channel_id=shop.web, data=PublicationIn()
+            )
+    await outbox.drain(sessions)
+
+    # When both words are searched
+    page = await run(sessions, shop.web, q="кружка престолов")
+
+    # Then the two products with the rare word lead, the mugs follow
+    assert set(slugs(page)[:2]) == {"thrones", "plaid"}
+    assert {"mug-w", "mug-b", "mug-r", "mug-k", "mug-g"} <= set(slugs(page)[2:])

@@ -82,3 +82,39 @@ def test_autocomplete_requires_earlier_words_and_a_prefix_of_the_last() -> None:
 
 def test_tsvector_literal_keeps_terms_verbatim_with_weights() -> None:
     assert tsvector_literal("ведьмак", "игр", "ведьмак") == "'ведьмак':1A 'игр':2B 'ведьмак':3D"
+
+
+CORPUS = rules.Corpus(documents=1000, average_length=6.0, doc_freqs={"pvc": 10, "pipe": 400})
+
+
+def test_bm25_scores_a_rarer_term_higher_than_a_common_one() -> None:
+    rare = rules.bm25([{"pvc"}], {"pvc": 1, "fit": 1}, {}, 2, CORPUS)
+    common = rules.bm25([{"pipe"}], {"pipe": 1, "fit": 1}, {}, 2, CORPUS)
+
+    assert rare > common > 0
+
+
+def test_bm25_counts_a_title_match_above_a_body_match() -> None:
+    in_title = rules.bm25([{"pvc"}], {"pvc": 1, "fit": 1}, {"white": 1}, 3, CORPUS)
+    in_body = rules.bm25([{"pvc"}], {"white": 1, "fit": 1}, {"pvc": 1}, 3, CORPUS)
+
+    assert in_title > in_body > 0
+
+
+def test_bm25_is_zero_when_no_query_term_occurs() -> None:
+    assert rules.bm25([{"pvc"}, {"pipe"}], {"copper": 1}, {"elbow": 2}, 3, CORPUS) == 0.0
+
+
+def test_bm25_prefers_the_shorter_document_for_the_same_match() -> None:
+    short = rules.bm25([{"pvc"}], {"pvc": 1}, {}, 2, CORPUS)
+    long = rules.bm25([{"pvc"}], {"pvc": 1}, {}, 20, CORPUS)
+
+    assert short > long
+
+
+def test_bm25_alternatives_of_a_term_count_as_one_term() -> None:
+    typo_fixes = rules.bm25([{"pvc", "pipe"}], {"pvc": 1}, {}, 2, CORPUS)
+    exact = rules.bm25([{"pvc"}], {"pvc": 1}, {}, 2, CORPUS)
+
+    # The pooled document frequency (410) makes the group less rare than "pvc" alone.
+    assert 0 < typo_fixes < exact

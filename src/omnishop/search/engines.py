@@ -7,15 +7,37 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import Float, Integer, Select, TextClause, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    TextClause,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.search.analysis import max_typo_distance
 from omnishop.search.models import SearchDocument, SearchTerm
-from omnishop.search.rules import Candidate
+from omnishop.search.rules import (
+    BM25_B,
+    BM25_K1,
+    BODY_WEIGHT,
+    TITLE_WEIGHT,
+    Candidate,
+    Corpus,
+    idf,
+)
 
 # Column weights: a word in the name counts far more than one in the description.
 SQLITE_WEIGHTS = "10.0, 2.0, 0.0"
@@ -118,18 +140,96 @@ async def known_terms(session: AsyncSession, terms: Sequence[str]) -> dict[str, 
 
 
 _COUNT_TTL = 60.0
-_doc_counts: dict[str, tuple[float, int]] = {}
+_stats: dict[str, tuple[float, int, float]] = {}
+
+
+def _word_count(column: Any) -> ColumnElement[int]:
+    # Analysed text is stems joined by single spaces, so words = spaces + 1 (0 when empty).
+    return case(
+        (column == "", 0),
+        else_=func.length(column) - func.length(func.replace(column, " ", "")) + 1,
+    )
+
+
+def _document_length() -> ColumnElement[int]:
+    return _word_count(SearchDocument.fts_title) + _word_count(SearchDocument.fts_body)
+
+
+async def collection_stats(session: AsyncSession) -> tuple[int, float]:
+    """How many documents the index holds and their mean length in terms (title + body), for
+    BM25; cached for a minute, since a few documents more or less barely move either."""
+    key = str(session.get_bind().engine.url)
+    cached = _stats.get(key)
+    if cached is None or cached[0] < time.monotonic() - _COUNT_TTL:
+        count, mean = (
+            await session.execute(select(func.count(), func.avg(_document_length())))
+        ).one()
+        cached = (time.monotonic(), int(count or 0), float(mean or 0.0))
+        _stats[key] = cached
+    return cached[1], cached[2]
 
 
 async def document_count(session: AsyncSession) -> int:
-    """How many documents the index holds (cached for a minute: only a threshold uses it)."""
-    key = str(session.get_bind().engine.url)
-    cached = _doc_counts.get(key)
-    if cached is None or cached[0] < time.monotonic() - _COUNT_TTL:
-        count = int(await session.scalar(select(func.count()).select_from(SearchDocument)) or 0)
-        cached = (time.monotonic(), count)
-        _doc_counts[key] = cached
-    return cached[1]
+    """How many documents the index holds (cached for a minute: only thresholds use it)."""
+    return (await collection_stats(session))[0]
+
+
+def _group_tsquery(group: frozenset[str], weight: str) -> ColumnElement[Any]:
+    expression = " | ".join(_tsquery_quote(t) + ":" + weight for t in sorted(group))
+    return cast(literal(expression), TSQUERY)
+
+
+def _pg_bm25(query: TermQuery, corpus: Corpus) -> ColumnElement[float]:
+    """BM25 in SQL with term presence standing in for term frequency (a tsvector @@ is cheap,
+    counting occurrences is not): it only has to pick candidates for the exact Python score."""
+    documents = max(corpus.documents, 1)
+    norm = 1.0 - BM25_B + BM25_B * _document_length() / max(corpus.average_length, 1.0)
+    score: ColumnElement[float] = literal(0.0)
+    for group in query.groups:
+        if not group:
+            continue
+        doc_freq = min(sum(corpus.doc_freqs.get(t, 0) for t in group), documents)
+        weight = case(
+            (SearchDocument.tsv.bool_op("@@")(_group_tsquery(group, "A")), TITLE_WEIGHT),
+            (SearchDocument.tsv.bool_op("@@")(_group_tsquery(group, "B")), BODY_WEIGHT),
+            else_=0.0,
+        )
+        score = score + idf(doc_freq, documents) * weight * (BM25_K1 + 1) / (
+            weight + BM25_K1 * norm
+        )
+    return score
+
+
+async def ranked_candidates(
+    session: AsyncSession,
+    query: TermQuery,
+    where: Sequence[ColumnElement[bool]],
+    depth: int,
+    corpus: Corpus,
+) -> list[tuple[int, float, str, str]]:
+    """The engine's best ``depth`` matches as ``(doc_id, engine score, title, body)`` in one
+    query, the analysed text included so the caller can re-score them."""
+    D = SearchDocument
+    if dialect(session) == "postgresql":
+        score = _pg_bm25(query, corpus).label("score")
+        tsq = cast(literal(tsquery_expression(query)), TSQUERY)
+        statement = (
+            select(D.id, score, D.fts_title, D.fts_body)
+            .where(D.tsv.bool_op("@@")(tsq), *where)
+            .order_by(score.desc(), D.id)
+            .limit(depth)
+        )
+    else:
+        matched = match_subquery(session, query).subquery()
+        statement = (
+            select(D.id, matched.c.score, D.fts_title, D.fts_body)
+            .join(matched, matched.c.doc_id == D.id)
+            .where(*where)
+            .order_by(matched.c.score.desc(), D.id)
+            .limit(depth)
+        )
+    rows = await session.execute(statement)
+    return [(int(i), float(s), t, b) for i, s, t, b in rows.all()]
 
 
 async def typo_candidates(session: AsyncSession, term: str) -> list[Candidate]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -16,6 +17,12 @@ COVERAGE_BONUS = 1.0
 # counts when re-ranking but does not select candidates on its own.
 COMMON_SHARE = 0.15
 COMMON_MIN_DOCS = 500
+# BM25 as SQLite's FTS5 computes it (k1, b, and its column weights: a word in the name counts
+# five times one in the description), so both engines rank alike.
+BM25_K1 = 1.2
+BM25_B = 0.75
+TITLE_WEIGHT = 10.0
+BODY_WEIGHT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +72,45 @@ def rerank(
         ranked.append((score * (1.0 + COVERAGE_BONUS * coverage), -position, key))
     ranked.sort(reverse=True)
     return [(key, score) for score, _, key in ranked]
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """What BM25 needs to know about the whole index: its size, the mean document length in
+    terms, and the document frequency of each stem the query may use."""
+
+    documents: int
+    average_length: float
+    doc_freqs: Mapping[str, int]
+
+
+def idf(doc_freq: int, documents: int) -> float:
+    """FTS5's inverse document frequency: rarer terms weigh more; a term in more than half of
+    the documents still counts a little (never zero or negative)."""
+    value = math.log((documents - doc_freq + 0.5) / (doc_freq + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def bm25(
+    query_terms: Sequence[set[str]],
+    title_tf: Mapping[str, int],
+    body_tf: Mapping[str, int],
+    length: int,
+    corpus: Corpus,
+) -> float:
+    """Okapi BM25 of one document: for each query term (a set of acceptable alternatives, e.g.
+    a word and its typo corrections) its weighted frequency in title and body, saturated and
+    normalised by document length, times the term's idf. Zero when nothing matches."""
+    documents = max(corpus.documents, 1)
+    norm = 1.0 - BM25_B + BM25_B * length / max(corpus.average_length, 1.0)
+    score = 0.0
+    for alternatives in query_terms:
+        tf = sum(
+            TITLE_WEIGHT * title_tf.get(t, 0) + BODY_WEIGHT * body_tf.get(t, 0)
+            for t in alternatives
+        )
+        if tf <= 0:
+            continue
+        doc_freq = min(sum(corpus.doc_freqs.get(t, 0) for t in alternatives), documents)
+        score += idf(doc_freq, documents) * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
+    return score

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,9 +25,12 @@ from omnishop.kernel.money import Money
 from omnishop.search import analysis, rules
 from omnishop.search.engines import (
     TermQuery,
+    collection_stats,
+    dialect,
     document_count,
     known_terms,
     match_subquery,
+    ranked_candidates,
     typo_candidates,
 )
 from omnishop.search.facets import cached_facets
@@ -50,6 +54,10 @@ __all__ = ["analyse_query", "reindex_all", "reindex_products", "search", "sugges
 # pages than this are not offered for a relevance-sorted query.
 CANDIDATES = 200
 MAX_RELEVANCE_DEPTH = 1000
+# Engines whose candidates are re-scored with BM25 in Python (rules.bm25). PostgreSQL's
+# ts_rank_cd ignores how rare a term is; SQLite's FTS5 bm25() already is this formula.
+RESCORED = frozenset({"postgresql"})
+EMPTY_CORPUS = rules.Corpus(0, 0.0, {})
 _NO_PRICE = 2**62
 SUMMARY_COLUMNS = (
     D.id,
@@ -211,18 +219,27 @@ async def _ranked(
     if not 0 <= offset < MAX_RELEVANCE_DEPTH:
         raise ValidationFailed("malformed cursor", field="cursor")
     depth = min(max(CANDIDATES, offset + limit + 1), MAX_RELEVANCE_DEPTH)
-    matched = match_subquery(session, terms).subquery()
-    hits = await session.execute(
-        select(D.id, matched.c.score, D.fts_title, D.fts_body)
-        .join(matched, matched.c.doc_id == D.id)
-        .where(*where)
-        .order_by(matched.c.score.desc(), D.id)
-        .limit(depth)
-    )
-    ranked = rules.rerank(
-        [(str(i), float(s), f"{t} {b}") for i, s, t, b in hits.all()],
-        [set(g) for g in terms.groups],
-    )
+    groups = [set(g) for g in terms.groups]
+    if dialect(session) not in RESCORED:
+        hits = await ranked_candidates(session, terms, where, depth, EMPTY_CORPUS)
+        scored = [(str(i), score, f"{t} {b}") for i, score, t, b in hits]
+        return await _page(session, rules.rerank(scored, groups), offset, limit)
+    documents, average_length = await collection_stats(session)
+    doc_freqs = await known_terms(session, sorted({t for g in groups for t in g}))
+    corpus = rules.Corpus(documents, average_length, doc_freqs)
+    hits = await ranked_candidates(session, terms, where, depth, corpus)
+    scored = []
+    for doc_id, _, title, body in hits:
+        title_terms, body_terms = title.split(), body.split()
+        length = len(title_terms) + len(body_terms)
+        score = rules.bm25(groups, Counter(title_terms), Counter(body_terms), length, corpus)
+        scored.append((str(doc_id), score, f"{title} {body}"))
+    return await _page(session, rules.rerank(scored, groups), offset, limit)
+
+
+async def _page(
+    session: AsyncSession, ranked: list[tuple[str, float]], offset: int, limit: int
+) -> tuple[Sequence[Row[Any]], str | None]:
     page = [int(key) for key, _ in ranked[offset : offset + limit]]
     more = len(ranked) > offset + limit
     if not page:
