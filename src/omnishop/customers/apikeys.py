@@ -21,6 +21,8 @@ SCOPES = (
     "pricing:write",
     "customers:read",
     "customers:write",
+    "inventory:read",
+    "inventory:write",
 )
 
 

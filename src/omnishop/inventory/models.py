@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from omnishop.kernel import clock
 from omnishop.kernel.db import Base, IdMixin, TimestampMixin
 
 
@@ -56,3 +58,52 @@ class StockLevel(IdMixin, TimestampMixin, Base):
     reserved: Mapped[int] = mapped_column(default=0)
     committed: Mapped[int] = mapped_column(default=0)
     safety_stock: Mapped[int] = mapped_column(default=0)
+
+
+class MovementKind(StrEnum):
+    RECEIVE = "receive"
+    ADJUST = "adjust"
+    SET = "set"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    COMMIT = "commit"
+    SHIP = "ship"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+
+
+class StockMovement(IdMixin, Base):
+    """One change of one named quantity: the ledger the levels can be rebuilt from."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_variant_location", "variant_id", "location_id"),)
+
+    variant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # Which quantity of the level moved: on_hand, reserved or committed.
+    quantity: Mapped[str] = mapped_column(String(20))
+    delta: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Reservation(IdMixin, Base):
+    """A cart hold: reserved stock that returns to sale when released or expired."""
+
+    __tablename__ = "reservations"
+
+    variant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("variants.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    quantity: Mapped[int]
+    reference: Mapped[str] = mapped_column(String(100), index=True)
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    released_at: Mapped[datetime | None]

@@ -35,3 +35,51 @@ class StockCount:
     variant_id: uuid.UUID
     location_id: uuid.UUID
     quantity: int
+
+
+class LevelSet(BaseModel):
+    """Set a counted quantity; with ``expected_on_hand`` only if the count is still that."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    variant_id: uuid.UUID
+    location_id: uuid.UUID
+    on_hand: Annotated[int, Field(ge=0, le=1_000_000_000)]
+    expected_on_hand: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class Adjustment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variant_id: uuid.UUID
+    location_id: uuid.UUID
+    delta: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TransferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variant_id: uuid.UUID
+    from_location_id: uuid.UUID
+    to_location_id: uuid.UUID
+    quantity: Annotated[int, Field(gt=0, le=1_000_000_000)]
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class LevelRead(BaseModel):
+    variant_id: uuid.UUID
+    location_id: uuid.UUID
+    location_code: str
+    on_hand: int
+    reserved: int
+    committed: int
+    safety_stock: int
+    available: int
+
+
+class TransferRead(BaseModel):
+    reference: str
+    source: LevelRead
+    destination: LevelRead

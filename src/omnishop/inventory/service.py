@@ -9,8 +9,10 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.inventory import ledger
 from omnishop.inventory.events import StockChanged
-from omnishop.inventory.models import Location, StockLevel
+from omnishop.inventory.ledger import Move
+from omnishop.inventory.models import Location, MovementKind, StockLevel
 from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel import outbox
 from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
@@ -39,42 +41,72 @@ async def list_locations(*, session: AsyncSession) -> list[Location]:
 
 
 async def set_on_hand(
-    *, session: AsyncSession, variant_id: uuid.UUID, location_id: uuid.UUID, quantity: int
+    *,
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quantity: int,
+    reason: str | None = None,
+    actor: str | None = None,
 ) -> StockLevel:
     """Set the counted quantity of a variant at a location."""
     count = StockCount(variant_id, location_id, quantity)
-    return (await set_on_hand_many(session=session, counts=[count]))[0]
+    return (await set_on_hand_many(session=session, counts=[count], reason=reason, actor=actor))[0]
 
 
-async def set_on_hand_many(
-    *, session: AsyncSession, counts: Sequence[StockCount]
-) -> list[StockLevel]:
-    """Set many counted quantities at once, all validated before any is written."""
-    if any(c.quantity < 0 for c in counts):
-        raise ValidationFailed("quantity cannot be negative", field="quantity")
-    location_ids = {c.location_id for c in counts}
+async def _require_locations(session: AsyncSession, location_ids: set[uuid.UUID]) -> None:
     known = set(await session.scalars(select(Location.id).where(Location.id.in_(location_ids))))
     if location_ids - known:
         raise NotFound("location not found", field="location_id")
+
+
+async def set_on_hand_many(
+    *,
+    session: AsyncSession,
+    counts: Sequence[StockCount],
+    reason: str | None = None,
+    actor: str | None = None,
+) -> list[StockLevel]:
+    """Set many counted quantities at once, all validated before any is written.
+
+    Each change is recorded as a ``set`` movement of the difference to the old count."""
+    if any(c.quantity < 0 for c in counts):
+        raise ValidationFailed("quantity cannot be negative", field="quantity")
+    location_ids = {c.location_id for c in counts}
+    await _require_locations(session, location_ids)
     variant_ids = {c.variant_id for c in counts}
     levels = {
         (lv.variant_id, lv.location_id): lv
         for lv in await session.scalars(
-            select(StockLevel).where(
-                StockLevel.variant_id.in_(variant_ids), StockLevel.location_id.in_(location_ids)
-            )
+            select(StockLevel)
+            .where(StockLevel.variant_id.in_(variant_ids), StockLevel.location_id.in_(location_ids))
+            # Row locks on PostgreSQL so the recorded delta matches the count it replaced.
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
-    written = []
+    written, moves = [], []
     for c in counts:
         level = levels.get((c.variant_id, c.location_id))
         if level is None:
-            level = StockLevel(variant_id=c.variant_id, location_id=c.location_id)
+            level = StockLevel(variant_id=c.variant_id, location_id=c.location_id, on_hand=0)
             session.add(level)
             levels[(c.variant_id, c.location_id)] = level
+        moves.append(
+            Move(
+                c.variant_id,
+                c.location_id,
+                MovementKind.SET,
+                "on_hand",
+                c.quantity - (level.on_hand or 0),
+                reason=reason,
+                actor=actor,
+            )
+        )
         level.on_hand = c.quantity
         written.append(level)
     await session.flush()
+    await ledger.record(session, moves)
     for key in sorted({(c.variant_id, c.location_id) for c in counts}):
         await outbox.emit(session, StockChanged(variant_id=key[0], location_id=key[1]))
     return written
