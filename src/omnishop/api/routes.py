@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from omnishop.api import catalog_routes, channels_routes, pricing_routes, search_routes
+from omnishop.api import (
+    catalog_routes,
+    channels_routes,
+    inventory_routes,
+    pricing_routes,
+    search_routes,
+)
 
 router = APIRouter(prefix="/api/v1")
 # search_routes first: it owns GET /products (the listing); catalog_routes owns /products/{ref}.
@@ -12,3 +18,4 @@ router.include_router(search_routes.router)
 router.include_router(channels_routes.router)
 router.include_router(catalog_routes.router)
 router.include_router(pricing_routes.router)
+router.include_router(inventory_routes.router)

@@ -1,0 +1,58 @@
+"""Inventory API (staff): stock levels, compare-and-set counts, adjustments and transfers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.api.auth import require_scope
+from omnishop.api.deps import SessionDep
+from omnishop.api.pagination import Page
+from omnishop.catalog import service as catalog
+from omnishop.customers.models import ApiKey
+from omnishop.inventory import operations
+from omnishop.inventory.schemas import Adjustment, LevelRead, LevelSet, TransferCreate, TransferRead
+from omnishop.kernel.errors import NotFound
+
+router = APIRouter(prefix="/inventory", tags=["inventory"])
+Reader = Annotated[ApiKey, Depends(require_scope("inventory:read"))]
+Writer = Annotated[ApiKey, Depends(require_scope("inventory:write"))]
+
+
+async def _known(session: AsyncSession, variant_ids: Iterable[uuid.UUID]) -> None:
+    # A clear 404 naming the field instead of a foreign-key failure deep in the write.
+    wanted = set(variant_ids)
+    if wanted - await catalog.existing_variant_ids(session=session, variant_ids=list(wanted)):
+        raise NotFound("variant not found", field="variant_id")
+
+
+@router.get("/levels")
+async def list_levels(session: SessionDep, _: Reader, variant_id: uuid.UUID) -> Page[LevelRead]:
+    """A variant's stock at each location (one row per location, so one page)."""
+    await _known(session, [variant_id])
+    return Page(data=await operations.levels_for_variant(session=session, variant_id=variant_id))
+
+
+@router.put("/levels")
+async def set_level(session: SessionDep, key: Writer, body: LevelSet) -> LevelRead:
+    """Set the counted on_hand; with `expected_on_hand` a 409 `stock_mismatch` if it moved."""
+    await _known(session, [body.variant_id])
+    return await operations.set_level(session=session, data=body, actor=f"apikey:{key.id}")
+
+
+@router.post("/adjust")
+async def adjust(session: SessionDep, key: Writer, body: Adjustment) -> LevelRead:
+    """Add or remove stock with a reason; on_hand never goes below zero (409 `out_of_stock`)."""
+    await _known(session, [body.variant_id])
+    return await operations.adjust(session=session, data=body, actor=f"apikey:{key.id}")
+
+
+@router.post("/transfers", status_code=201)
+async def transfer(session: SessionDep, key: Writer, body: TransferCreate) -> TransferRead:
+    """Move available stock between locations, both sides in one transaction."""
+    await _known(session, [body.variant_id])
+    return await operations.transfer(session=session, data=body, actor=f"apikey:{key.id}")
