@@ -269,6 +269,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "location_channels",
+        sa.Column("location_id", sa.Uuid(), nullable=False),
+        sa.Column("channel_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channels.id"],
+            name=op.f("fk_location_channels_channel_id_channels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["locations.id"],
+            name=op.f("fk_location_channels_location_id_locations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("location_id", "channel_id", name=op.f("pk_location_channels")),
+    )
+    with op.batch_alter_table("location_channels", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_location_channels_channel_id"), ["channel_id"], unique=False
+        )
+
+    op.create_table(
         "products",
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -596,6 +619,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_products_category_id"))
 
     op.drop_table("products")
+    with op.batch_alter_table("location_channels", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_location_channels_channel_id"))
+
+    op.drop_table("location_channels")
     with op.batch_alter_table("customer_addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_addresses_customer_id"))
 

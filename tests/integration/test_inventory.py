@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
 from omnishop.catalog.schemas import ProductCreate, TranslationIn, VariantCreate
+from omnishop.channels import service as channels
+from omnishop.channels.schemas import ChannelCreate
 from omnishop.inventory import operations, reservations, service
 from omnishop.inventory.errors import OutOfStock, StockChangedConcurrently
 from omnishop.inventory.ledger import verify_ledger
@@ -265,3 +267,46 @@ async def test_a_transfer_moves_only_available_stock_and_both_ledgers_agree(
     assert (moved.source.on_hand, moved.source.reserved, moved.destination.on_hand) == (2, 2, 3)
     for lid in (src, dst):
         assert (await verify_ledger(session=session, variant_id=vid, location_id=lid)).ok
+
+
+async def test_a_hold_only_takes_from_locations_serving_the_channel(session: AsyncSession) -> None:
+    web = await channels.create(
+        session=session,
+        data=ChannelCreate(
+            code="web", name="Web", kind="web", currency="RUB", default_locale="ru", country="RU"
+        ),
+    )
+    chat = await channels.create(
+        session=session,
+        data=ChannelCreate(
+            code="chat", name="Chat", kind="web", currency="RUB", default_locale="ru", country="RU"
+        ),
+    )
+    vid = await variant(session)
+    chat_only, everyone = await location(session, "chat-only", 1), await location(session, "all", 2)
+    await service.set_location_channels(
+        session=session, location_id=chat_only, channel_ids=[chat.id]
+    )
+    for lid in (chat_only, everyone):
+        await service.set_on_hand(session=session, variant_id=vid, location_id=lid, quantity=1)
+
+    from_web = await reservations.reserve(
+        session=session, variant_id=vid, quantity=1, reference="w", channel_id=web.id
+    )
+    with pytest.raises(OutOfStock):
+        await reservations.reserve(
+            session=session, variant_id=vid, quantity=1, reference="w2", channel_id=web.id
+        )
+    from_chat = await reservations.reserve(
+        session=session, variant_id=vid, quantity=1, reference="c", channel_id=chat.id
+    )
+
+    assert (from_web.location_id, from_chat.location_id) == (everyone, chat_only)
+    assert [loc.id for loc in await service.list_locations(session=session, channel_id=web.id)] == [
+        everyone
+    ]
+    assert await service.location_channels(session=session, location_id=chat_only) == [chat.id]
+    with pytest.raises(NotFound):
+        await service.set_location_channels(
+            session=session, location_id=chat_only, channel_ids=[uuid.uuid4()]
+        )

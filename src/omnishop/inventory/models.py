@@ -44,6 +44,19 @@ class Location(IdMixin, TimestampMixin, Base):
         return self.name
 
 
+class LocationChannel(Base):
+    """A channel a location serves. A location with none listed serves every channel."""
+
+    __tablename__ = "location_channels"
+
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class StockLevel(IdMixin, TimestampMixin, Base):
     __tablename__ = "stock_levels"
     __table_args__ = (UniqueConstraint("variant_id", "location_id"),)

@@ -6,14 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Update, select, update
+from sqlalchemy import ColumnElement, Update, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory import ledger
 from omnishop.inventory.errors import OutOfStock
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
-from omnishop.inventory.models import Location, MovementKind, Reservation, StockLevel
+from omnishop.inventory.models import (
+    Location,
+    LocationChannel,
+    MovementKind,
+    Reservation,
+    StockLevel,
+)
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 
@@ -26,26 +32,36 @@ def _free() -> ColumnElement[int]:
     return StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
 
 
-def _take(variant_id: uuid.UUID, quantity: int, location_id: uuid.UUID | None) -> Update:
+def serves(channel_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """Locations open to a channel: active, and listing the channel or listing none."""
+    if channel_id is None:
+        return Location.active.is_(True)
+    listed = select(LocationChannel.location_id).where(LocationChannel.location_id == Location.id)
+    return and_(
+        Location.active.is_(True),
+        or_(~listed.exists(), listed.where(LocationChannel.channel_id == channel_id).exists()),
+    )
+
+
+def _take(
+    variant_id: uuid.UUID,
+    quantity: int,
+    channel_id: uuid.UUID | None,
+    location_id: uuid.UUID | None,
+) -> Update:
     """The one statement that takes stock: reserved += q only where q is still available."""
+    candidates = (
+        select(StockLevel.id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(StockLevel.variant_id == variant_id, serves(channel_id), _free() >= quantity)
+    )
     where: ColumnElement[bool]
     if location_id is not None:
-        where = (StockLevel.variant_id == variant_id) & (StockLevel.location_id == location_id)
+        where = StockLevel.id.in_(candidates.where(StockLevel.location_id == location_id))
     else:
-        # The first active location by priority that can hold the whole quantity.
-        first = (
-            select(StockLevel.id)
-            .join(Location, Location.id == StockLevel.location_id)
-            .where(
-                StockLevel.variant_id == variant_id,
-                Location.active.is_(True),
-                _free() >= quantity,
-            )
-            .order_by(Location.priority, Location.code)
-            .limit(1)
-            .scalar_subquery()
-        )
-        where = StockLevel.id == first
+        # The first location by priority that serves the channel and can hold the quantity.
+        first = candidates.order_by(Location.priority, Location.code).limit(1)
+        where = StockLevel.id == first.scalar_subquery()
     return (
         update(StockLevel)
         .where(where, _free() >= quantity)
@@ -67,7 +83,8 @@ async def reserve(
 ) -> Reservation:
     """Hold ``quantity`` of a variant for ``reference`` (a cart token) until ``ttl`` passes.
 
-    Without ``location_id`` the first active location by priority holding enough is used.
+    Without ``location_id`` the first location by priority that serves the channel and holds
+    enough is used; a given ``location_id`` must serve the channel too.
     Raises ``OutOfStock`` (409 ``out_of_stock``) naming the variant when none can."""
     if quantity <= 0:
         raise ValidationFailed("quantity must be positive", field="quantity")
@@ -77,11 +94,13 @@ async def reserve(
     for _ in range(ATTEMPTS):
         # First statement of the transaction: on SQLite it takes the write lock at once, so
         # writers queue on busy_timeout instead of failing an upgrade from a read lock.
-        taken = (await session.execute(_take(variant_id, quantity, location_id))).scalar()
+        taken = (
+            await session.execute(_take(variant_id, quantity, channel_id, location_id))
+        ).scalar()
         if (
             taken is not None
             or location_id is not None
-            or not await _any_can(session, variant_id, quantity)
+            or not await _any_can(session, variant_id, quantity, channel_id)
         ):
             break
     if taken is None:
@@ -105,12 +124,13 @@ async def reserve(
     return hold
 
 
-async def _any_can(session: AsyncSession, variant_id: uuid.UUID, quantity: int) -> bool:
+async def _any_can(
+    session: AsyncSession, variant_id: uuid.UUID, quantity: int, channel_id: uuid.UUID | None
+) -> bool:
     found = await session.scalar(
         select(StockLevel.id)
         .join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.variant_id == variant_id, Location.active.is_(True))
-        .where(_free() >= quantity)
+        .where(StockLevel.variant_id == variant_id, serves(channel_id), _free() >= quantity)
         .limit(1)
     )
     return found is not None

@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Sequence
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.channels import service as channels
 from omnishop.inventory import ledger
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
-from omnishop.inventory.models import Location, MovementKind, StockLevel
+from omnishop.inventory.models import Location, LocationChannel, MovementKind, StockLevel
+from omnishop.inventory.reservations import serves
 from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel import outbox
 from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
@@ -30,12 +32,38 @@ async def create_location(*, session: AsyncSession, data: LocationCreate) -> Loc
     return location
 
 
-async def list_locations(*, session: AsyncSession) -> list[Location]:
+async def list_locations(
+    *, session: AsyncSession, channel_id: uuid.UUID | None = None
+) -> list[Location]:
+    """Active locations by priority; with ``channel_id`` only those serving that channel."""
     return list(
         await session.scalars(
-            select(Location)
-            .where(Location.active.is_(True))
-            .order_by(Location.priority, Location.code)
+            select(Location).where(serves(channel_id)).order_by(Location.priority, Location.code)
+        )
+    )
+
+
+async def set_location_channels(
+    *, session: AsyncSession, location_id: uuid.UUID, channel_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Replace the channels a location serves (none listed: it serves every channel)."""
+    await _require_locations(session, {location_id})
+    wanted = sorted(set(channel_ids))
+    for channel_id in wanted:
+        await channels.get(session=session, channel_id=channel_id)
+    await session.execute(delete(LocationChannel).where(LocationChannel.location_id == location_id))
+    session.add_all(LocationChannel(location_id=location_id, channel_id=c) for c in wanted)
+    await session.flush()
+    return wanted
+
+
+async def location_channels(*, session: AsyncSession, location_id: uuid.UUID) -> list[uuid.UUID]:
+    """The channels a location lists (empty: it serves every channel)."""
+    return list(
+        await session.scalars(
+            select(LocationChannel.channel_id)
+            .where(LocationChannel.location_id == location_id)
+            .order_by(LocationChannel.channel_id)
         )
     )
 
