@@ -28,3 +28,10 @@ class StockChangedConcurrently(Conflict):
 
     code: ClassVar[str] = "stock_mismatch"
     title: ClassVar[str] = "Stock changed since it was read"
+
+
+class HoldReleased(Conflict):
+    """The hold was already released (expired or abandoned): its stock is back on sale."""
+
+    code: ClassVar[str] = "reservation_released"
+    title: ClassVar[str] = "Reservation no longer held"

@@ -1,0 +1,126 @@
+"""Stock after the cart: holds become committed at order time, committed stock leaves with a
+shipment or returns to sale on cancellation. Each step is one guarded UPDATE per row."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.inventory import ledger
+from omnishop.inventory.errors import HoldReleased, OutOfStock
+from omnishop.inventory.events import StockChanged
+from omnishop.inventory.ledger import Move
+from omnishop.inventory.models import MovementKind, Reservation, StockLevel
+from omnishop.inventory.reservations import holds_for, release
+from omnishop.kernel import clock, outbox
+from omnishop.kernel.errors import NotFound, ValidationFailed
+
+
+async def release_reference(*, session: AsyncSession, reference: str) -> int:
+    """Release every active hold of a reference (a cart abandoned or emptied); how many."""
+    released = 0
+    for hold in await holds_for(session=session, reference=reference):
+        released += await release(session=session, reservation_id=hold.id)
+    return released
+
+
+async def commit_hold(
+    *, session: AsyncSession, reservation_id: uuid.UUID, reference: str | None = None
+) -> Reservation:
+    """Turn a hold into committed stock (an order was placed). Fails with
+    ``reservation_released`` if the hold was released first: its units may be sold already."""
+    done = await session.execute(
+        update(Reservation)
+        .where(Reservation.id == reservation_id, Reservation.released_at.is_(None))
+        .values(released_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    hold = await session.get(Reservation, reservation_id, populate_existing=True)
+    if hold is None:
+        raise NotFound("reservation not found", field="reservation_id")
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        raise HoldReleased(f"reservation {reservation_id} was already released")
+    await session.execute(
+        update(StockLevel)
+        .where(StockLevel.variant_id == hold.variant_id, StockLevel.location_id == hold.location_id)
+        .values(
+            reserved=StockLevel.reserved - hold.quantity,
+            committed=StockLevel.committed + hold.quantity,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    ref = reference or hold.reference
+    v, loc, q = hold.variant_id, hold.location_id, hold.quantity
+    await ledger.record(
+        session,
+        [
+            Move(v, loc, MovementKind.COMMIT, "reserved", -q, reference=ref),
+            Move(v, loc, MovementKind.COMMIT, "committed", q, reference=ref),
+        ],
+    )
+    await outbox.emit(session, StockChanged(variant_id=v, location_id=loc))
+    return hold
+
+
+async def ship(
+    *,
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quantity: int,
+    reference: str,
+) -> None:
+    """Committed units leave the location: committed and on_hand both drop by ``quantity``."""
+    await _move_committed(
+        session, variant_id, location_id, quantity, reference, MovementKind.SHIP, shipped=True
+    )
+
+
+async def release_committed(
+    *,
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quantity: int,
+    reference: str,
+) -> None:
+    """An order line was canceled before shipping: its committed units are on sale again."""
+    await _move_committed(
+        session, variant_id, location_id, quantity, reference, MovementKind.RELEASE, shipped=False
+    )
+
+
+async def _move_committed(
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quantity: int,
+    reference: str,
+    kind: MovementKind,
+    *,
+    shipped: bool,
+) -> None:
+    if quantity <= 0:
+        raise ValidationFailed("quantity must be positive", field="quantity")
+    values = {"committed": StockLevel.committed - quantity}
+    if shipped:
+        values["on_hand"] = StockLevel.on_hand - quantity
+    done = await session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.variant_id == variant_id,
+            StockLevel.location_id == location_id,
+            StockLevel.committed >= quantity,
+        )
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        raise OutOfStock(variant_id, quantity)
+    moves = [Move(variant_id, location_id, kind, "committed", -quantity, reference=reference)]
+    if shipped:
+        moves.append(Move(variant_id, location_id, kind, "on_hand", -quantity, reference=reference))
+    await ledger.record(session, moves)
+    await outbox.emit(session, StockChanged(variant_id=variant_id, location_id=location_id))
