@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.api.auth import require_scope
@@ -14,11 +15,12 @@ from omnishop.api.deps import SessionDep
 from omnishop.api.pagination import Page
 from omnishop.catalog import service as catalog
 from omnishop.customers.models import ApiKey
-from omnishop.inventory import operations
+from omnishop.inventory import exchange, operations
 from omnishop.inventory.schemas import Adjustment, LevelRead, LevelSet, TransferCreate, TransferRead
-from omnishop.kernel.errors import NotFound
+from omnishop.kernel.errors import NotFound, ValidationFailed
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
+MAX_CSV_BYTES = 20 * 1024 * 1024
 Reader = Annotated[ApiKey, Depends(require_scope("inventory:read"))]
 Writer = Annotated[ApiKey, Depends(require_scope("inventory:write"))]
 
@@ -56,3 +58,35 @@ async def transfer(session: SessionDep, key: Writer, body: TransferCreate) -> Tr
     """Move available stock between locations, both sides in one transaction."""
     await _known(session, [body.variant_id])
     return await operations.transfer(session=session, data=body, actor=f"apikey:{key.id}")
+
+
+@router.get("/levels.csv", response_class=Response)
+async def export_levels(session: SessionDep, _: Reader) -> Response:
+    """Every stock level as CSV for an ERP."""
+    body = await exchange.export_levels_csv(session=session)
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+class ImportResult(BaseModel):
+    rows: int
+
+
+@router.post("/levels.csv", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+async def import_levels(session: SessionDep, key: Writer, request: Request) -> ImportResult:
+    """Set on_hand from CSV (location_code, variant_id, on_hand). All rows or none: bad rows
+    come back as a 422 problem listing each line, field and reason."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise ValidationFailed("the file is larger than 20 MB", field="file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("the file is not UTF-8", field="file") from None
+
+    async def known(ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        return await catalog.existing_variant_ids(session=session, variant_ids=ids)
+
+    rows = await exchange.import_levels_csv(
+        session=session, text=text, known_variants=known, actor=f"apikey:{key.id}"
+    )
+    return ImportResult(rows=rows)
