@@ -1,10 +1,11 @@
-"""Imports every domain's event handlers so the worker knows them (one place, at start-up)."""
+"""Imports every domain's event handlers and periodic jobs so the worker knows them (one place,
+at start-up)."""
 
 from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ("omnishop.search.jobs",)
+HANDLER_MODULES: tuple[str, ...] = ("omnishop.search.jobs", "omnishop.inventory.jobs")
 
 
 def register() -> None:

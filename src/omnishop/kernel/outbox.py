@@ -16,7 +16,7 @@ from sqlalchemy import String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omnishop.kernel import clock, ids
+from omnishop.kernel import clock, ids, schedule
 from omnishop.kernel.db import Base, unit_of_work
 from omnishop.kernel.events import Event, decode, dispatch
 from omnishop.kernel.logging import get_logger
@@ -156,11 +156,12 @@ async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 500) 
 
 
 async def run_forever(factory: async_sessionmaker[AsyncSession], *, poll_seconds: float) -> None:
-    """The worker loop: drain, sleep, repeat until cancelled."""
+    """The worker loop: drain, run due periodic jobs, sleep, repeat until cancelled."""
     log.info("worker started")
     while True:
         try:
             await drain(factory)
+            await schedule.run_due(factory)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # keep the worker alive across a database hiccup
