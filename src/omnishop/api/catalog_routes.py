@@ -121,7 +121,7 @@ async def add_variant(
     session: SessionDep, product_id: uuid.UUID, body: VariantCreate
 ) -> VariantRead:
     variant = await catalog.add_variant(session=session, product_id=product_id, data=body)
-    return VariantRead.of(variant)
+    return VariantRead.model_validate(variant)
 
 
 @router.patch("/variants/{variant_id}", dependencies=write)
@@ -129,7 +129,7 @@ async def update_variant(
     session: SessionDep, variant_id: uuid.UUID, body: VariantUpdate
 ) -> VariantRead:
     variant = await catalog.update_variant(session=session, variant_id=variant_id, data=body)
-    return VariantRead.of(variant)
+    return VariantRead.model_validate(variant)
 
 
 @router.put("/products/{product_id}/publications/{channel}", dependencies=write)
@@ -140,14 +140,14 @@ async def set_publication(
     publication = await catalog.set_publication(
         session=session, product_id=product_id, channel_code=channel, data=body
     )
-    return PublicationRead.of(publication)
+    return PublicationRead.model_validate(publication)
 
 
 @router.post("/categories", status_code=201, dependencies=write)
 async def create_category(session: SessionDep, body: CategoryCreate) -> CategoryRead:
     category = await catalog.create_category(session=session, data=body)
     infos = await catalog.categories_by_ids(session=session, category_ids=[category.id])
-    return CategoryRead.of(infos[category.id])
+    return CategoryRead.model_validate(infos[category.id])
 
 
 @router.patch("/categories/{category_id}", dependencies=write)
@@ -156,4 +156,4 @@ async def update_category(
 ) -> CategoryRead:
     """Rename, reorder, (de)activate or move a category (`parent_id: null` → the root)."""
     info = await catalog.update_category(session=session, category_id=category_id, data=body)
-    return CategoryRead.of(info)
+    return CategoryRead.model_validate(info)

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from omnishop.catalog.rules import pick
 from omnishop.catalog.schemas import (
     CategoryInfo,
     MediaInfo,
     ProductBundle,
-    PublicationInfo,
     VariantInfo,
 )
 from omnishop.channels.models import Channel
@@ -172,6 +171,9 @@ class TranslationRead(BaseModel):
 
 
 class VariantRead(BaseModel):
+    # Read straight off the domain's info dataclass.
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     sku: str
     gtin: str | None
@@ -181,34 +183,15 @@ class VariantRead(BaseModel):
     position: int
     active: bool
 
-    @classmethod
-    def of(cls, v: VariantInfo) -> VariantRead:
-        return cls(
-            id=v.id,
-            sku=v.sku,
-            gtin=v.gtin,
-            options=dict(v.options),
-            weight_grams=v.weight_grams,
-            hs_code=v.hs_code,
-            position=v.position,
-            active=v.active,
-        )
-
 
 class PublicationRead(BaseModel):
+    # Read straight off the domain's info dataclass.
+    model_config = ConfigDict(from_attributes=True)
+
     channel_id: uuid.UUID
     visible: bool
     purchasable: bool
     published_at: datetime | None
-
-    @classmethod
-    def of(cls, p: PublicationInfo) -> PublicationRead:
-        return cls(
-            channel_id=p.channel_id,
-            visible=p.visible,
-            purchasable=p.purchasable,
-            published_at=p.published_at,
-        )
 
 
 class ProductRead(BaseModel):
@@ -238,13 +221,16 @@ class ProductRead(BaseModel):
                 loc: TranslationRead(name=name, description=b.descriptions.get(loc))
                 for loc, name in b.names.items()
             },
-            variants=[VariantRead.of(v) for v in b.variants],
-            publications=[PublicationRead.of(p) for p in b.publications],
+            variants=[VariantRead.model_validate(v) for v in b.variants],
+            publications=[PublicationRead.model_validate(p) for p in b.publications],
             updated_at=b.updated_at,
         )
 
 
 class CategoryRead(BaseModel):
+    # Read straight off the domain's info dataclass.
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     parent_id: uuid.UUID | None
     slug: str
@@ -252,15 +238,3 @@ class CategoryRead(BaseModel):
     position: int
     active: bool
     names: dict[str, str]
-
-    @classmethod
-    def of(cls, c: CategoryInfo) -> CategoryRead:
-        return cls(
-            id=c.id,
-            parent_id=c.parent_id,
-            slug=c.slug,
-            path=c.path,
-            position=c.position,
-            active=c.active,
-            names=dict(c.names),
-        )
