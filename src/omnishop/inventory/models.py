@@ -120,3 +120,9 @@ class Reservation(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     released_at: Mapped[datetime | None]
+
+
+# What can still be sold at a location: the one definition every query uses.
+AVAILABLE = (
+    StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
+)

@@ -14,7 +14,7 @@ from omnishop.inventory import ledger, service
 from omnishop.inventory.errors import OutOfStock, StockChangedConcurrently
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
-from omnishop.inventory.models import Location, MovementKind, StockLevel
+from omnishop.inventory.models import AVAILABLE, Location, MovementKind, StockLevel
 from omnishop.inventory.schemas import (
     Adjustment,
     LevelRead,
@@ -24,8 +24,6 @@ from omnishop.inventory.schemas import (
 )
 from omnishop.kernel import ids, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
-
-FREE = StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
 
 
 def _at(variant_id: uuid.UUID, location_id: uuid.UUID) -> ColumnElement[bool]:
@@ -195,7 +193,7 @@ async def transfer(
     await _require_location(session, data.to_location_id)
     taken = await session.execute(
         update(StockLevel)
-        .where(_at(data.variant_id, data.from_location_id), data.quantity <= FREE)
+        .where(_at(data.variant_id, data.from_location_id), data.quantity <= AVAILABLE)
         .values(on_hand=StockLevel.on_hand - data.quantity)
         .execution_options(synchronize_session=False)
     )

@@ -14,6 +14,7 @@ from omnishop.inventory.errors import OutOfStock
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
 from omnishop.inventory.models import (
+    AVAILABLE,
     Location,
     LocationChannel,
     MovementKind,
@@ -26,10 +27,6 @@ from omnishop.kernel.errors import NotFound, ValidationFailed
 DEFAULT_HOLD = timedelta(minutes=15)
 # A concurrent hold can empty the location the candidate query picked; try again a few times.
 ATTEMPTS = 5
-
-
-def _free() -> ColumnElement[int]:
-    return StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
 
 
 def serves(channel_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -53,7 +50,7 @@ def _take(
     candidates = (
         select(StockLevel.id)
         .join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.variant_id == variant_id, serves(channel_id), _free() >= quantity)
+        .where(StockLevel.variant_id == variant_id, serves(channel_id), quantity <= AVAILABLE)
     )
     where: ColumnElement[bool]
     if location_id is not None:
@@ -64,7 +61,7 @@ def _take(
         where = StockLevel.id == first.scalar_subquery()
     return (
         update(StockLevel)
-        .where(where, _free() >= quantity)
+        .where(where, quantity <= AVAILABLE)
         .values(reserved=StockLevel.reserved + quantity)
         .returning(StockLevel.location_id)
         .execution_options(synchronize_session=False)
@@ -130,7 +127,7 @@ async def _any_can(
     found = await session.scalar(
         select(StockLevel.id)
         .join(Location, Location.id == StockLevel.location_id)
-        .where(StockLevel.variant_id == variant_id, serves(channel_id), _free() >= quantity)
+        .where(StockLevel.variant_id == variant_id, serves(channel_id), quantity <= AVAILABLE)
         .limit(1)
     )
     return found is not None

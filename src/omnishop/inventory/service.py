@@ -13,7 +13,7 @@ from omnishop.channels import service as channels
 from omnishop.inventory import ledger
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
-from omnishop.inventory.models import Location, LocationChannel, MovementKind, StockLevel
+from omnishop.inventory.models import AVAILABLE, Location, LocationChannel, MovementKind, StockLevel
 from omnishop.inventory.reservations import serves
 from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel import outbox
@@ -146,7 +146,7 @@ async def available_for_variants(
     """Sellable quantity per variant over all active locations (absent variants have 0)."""
     if not variant_ids:
         return {}
-    free = StockLevel.on_hand - StockLevel.reserved - StockLevel.committed - StockLevel.safety_stock
+    free = AVAILABLE
     rows = await session.execute(
         select(StockLevel.variant_id, func.sum(free))
         .join(Location, Location.id == StockLevel.location_id)
