@@ -1,6 +1,7 @@
 """The engine-specific SQL behind one search interface: full-text match with a rank, the
 indexed-text column, and typo candidates. SQLite uses FTS5 + bm25() and rapidfuzz over a
-cached vocabulary; PostgreSQL uses a tsvector + ts_rank_cd and pg_trgm on the vocabulary."""
+cached vocabulary; PostgreSQL picks candidates from a tsvector match with an idf-weighted score
+(re-scored with BM25 in the service) and uses pg_trgm on the vocabulary."""
 
 from __future__ import annotations
 
