@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from omnishop import handlers
 from omnishop.admin import setup as admin_setup
-from omnishop.api import health, problems
+from omnishop.api import health, problems, sandbox_psp
 from omnishop.api.cache import ResponseCache
 from omnishop.api.idempotency import IdempotencyMiddleware
 from omnishop.api.routes import router as api_router
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(ResponseCache, ttl_seconds=settings.api_cache_seconds)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(sandbox_psp.router)
     app.include_router(storefront_router)
     admin_setup.install(app, database=db, settings=settings)
     return app

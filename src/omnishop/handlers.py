@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ("omnishop.search.jobs", "omnishop.inventory.jobs")
+HANDLER_MODULES: tuple[str, ...] = (
+    "omnishop.search.jobs",
+    "omnishop.inventory.jobs",
+    "omnishop.payments.jobs",
+    "omnishop.orders.jobs",
+    "omnishop.checkout.jobs",
+    "omnishop.webhooks.jobs",
+)
 
 
 def register() -> None:

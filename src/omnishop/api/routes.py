@@ -7,9 +7,13 @@ from fastapi import APIRouter
 from omnishop.api import (
     catalog_routes,
     channels_routes,
+    checkout_routes,
     inventory_routes,
+    orders_routes,
+    payments_routes,
     pricing_routes,
     search_routes,
+    webhooks_routes,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -19,3 +23,7 @@ router.include_router(channels_routes.router)
 router.include_router(catalog_routes.router)
 router.include_router(pricing_routes.router)
 router.include_router(inventory_routes.router)
+router.include_router(checkout_routes.router)
+router.include_router(payments_routes.router)
+router.include_router(orders_routes.router)
+router.include_router(webhooks_routes.router)

@@ -23,6 +23,11 @@ SCOPES = (
     "customers:write",
     "inventory:read",
     "inventory:write",
+    "orders:read",
+    "orders:write",
+    "payments:write",
+    "shipping:write",
+    "webhooks:write",
 )
 
 

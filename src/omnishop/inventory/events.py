@@ -10,5 +10,6 @@ from omnishop.kernel.events import Event, event
 @dataclasses.dataclass(frozen=True)
 class StockChanged(Event):
     topic = "inventory.stock_changed"
+    public_topic = "stock.changed"
     variant_id: uuid.UUID
     location_id: uuid.UUID

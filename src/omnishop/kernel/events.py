@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 @dataclasses.dataclass(frozen=True)
 class Event:
     topic: ClassVar[str] = ""
+    # The name merchants' webhook endpoints subscribe to (e.g. ``order.placed``); empty for
+    # internal events that never leave the process.
+    public_topic: ClassVar[str] = ""
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -24,12 +27,15 @@ class Event:
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Any]], Awaitable[None]]
+# A tap sees every handled event with its outbox id (a stable id for subscribers to dedupe on).
+Tap = Callable[[AsyncSession, list[tuple[uuid.UUID, Event]]], Awaitable[None]]
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 HANDLERS: dict[str, list[Handler]] = {}
 # Batch handlers get every due event of a topic at once, so a burst (a bulk import, a price
 # list) is handled in one pass: e.g. a product changed 20 times is re-indexed once.
 BATCH_HANDLERS: dict[str, list[BatchHandler]] = {}
+TAPS: list[Tap] = []
 
 
 def event(cls: type[E]) -> type[E]:
@@ -65,9 +71,16 @@ def handles_batch(
     return register
 
 
-async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
+def taps(fn: Tap) -> Tap:
+    """Register an (idempotent) handler of every event, given with its outbox id."""
+    TAPS.append(fn)
+    return fn
+
+
+async def dispatch(session: AsyncSession, rows: list[tuple[uuid.UUID, Event]]) -> None:
     """Run every handler of these events inside the caller's transaction: per-event handlers
-    once per event, batch handlers once with all the events they subscribe to."""
+    once per event, batch handlers once with all the events they subscribe to, taps once."""
+    batch = [item for _, item in rows]
     grouped: dict[BatchHandler, list[Event]] = {}
     for item in batch:
         for handler in HANDLERS.get(item.topic, []):
@@ -76,6 +89,8 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
             grouped.setdefault(batch_handler, []).append(item)
     for batch_handler, items in grouped.items():
         await batch_handler(session, items)
+    for tap in TAPS:
+        await tap(session, rows)
 
 
 def decode(topic: str, payload: dict[str, Any]) -> Event:

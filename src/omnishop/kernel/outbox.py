@@ -91,7 +91,7 @@ async def _handle(
 ) -> None:
     """Run the handlers of these events and mark them done, in one transaction."""
     async with unit_of_work(factory) as session:
-        await dispatch(session, [event for _, event in rows])
+        await dispatch(session, rows)
         await session.execute(
             update(OutboxEvent)
             .where(OutboxEvent.id.in_([event_id for event_id, _ in rows]))

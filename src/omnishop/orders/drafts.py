@@ -1,0 +1,37 @@
+"""What checkout hands to ``orders.service.place``: a priced, held, paid-for cart."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    variant_id: uuid.UUID
+    sku: str
+    name: str
+    quantity: int
+    unit_amount: int  # minor units, the price the buyer saw and agreed to
+    # The cart holds behind this line; placing the order commits each at its location.
+    hold_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    channel_id: uuid.UUID
+    cart_id: uuid.UUID  # unique per order: a cart becomes at most one order
+    currency: str
+    lines: tuple[DraftLine, ...]
+    shipping_amount: int
+    email: str | None
+    phone: str | None
+    customer_id: uuid.UUID | None
+    # {"kind": "shipping"|"pickup", "method": code, "name": ..., "pickup_location_id": ...,
+    #  "address": {...}, "estimate": {"min_days": 1, "max_days": 3}}
+    delivery: dict[str, Any]
+    payment_id: uuid.UUID | None
+    payment_method: str  # card, wallet, sbp, cod, pay_at_pickup
+    locale: str = "ru"
+    extra: dict[str, Any] = field(default_factory=dict)

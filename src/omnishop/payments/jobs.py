@@ -1,0 +1,3 @@
+"""Event handlers and periodic jobs of the payments domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the payments domain."""
+
+from __future__ import annotations
