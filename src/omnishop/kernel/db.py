@@ -64,6 +64,7 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime,
         uuid.UUID: Uuid(),
         dict[str, Any]: JSONType,
+        list[Any]: JSONType,
     }
 
 
