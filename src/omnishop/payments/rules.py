@@ -1,0 +1,164 @@
+"""Pure payment rules: the status machine, card-number (PAN) detection, amounts arithmetic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import ClassVar
+
+from omnishop.kernel.errors import Conflict, ValidationFailed
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Method(StrEnum):
+    CARD = "card"
+    WALLET = "wallet"
+    SBP = "sbp"
+    COD = "cod"
+    PAY_AT_PICKUP = "pay_at_pickup"
+
+
+# Methods paid to a person at the door or the counter: no PSP call, the order is placed while
+# the payment is still pending and staff mark it collected.
+OFFLINE = frozenset({Method.COD, Method.PAY_AT_PICKUP})
+# Methods that need a PSP token from the tokenisation endpoint or the wallet sheet.
+TOKENISED = frozenset({Method.CARD, Method.WALLET})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset(
+        {
+            Status.REQUIRES_ACTION,
+            Status.AUTHORIZED,
+            # An offline payment collected at the door, or a PSP that captures at once.
+            Status.CAPTURED,
+            Status.FAILED,
+            Status.CANCELED,
+        }
+    ),
+    Status.REQUIRES_ACTION: frozenset(
+        {Status.AUTHORIZED, Status.CAPTURED, Status.FAILED, Status.CANCELED}
+    ),
+    Status.AUTHORIZED: frozenset({Status.CAPTURED, Status.CANCELED}),
+    Status.CAPTURED: frozenset({Status.PARTIALLY_REFUNDED, Status.REFUNDED}),
+    Status.PARTIALLY_REFUNDED: frozenset({Status.PARTIALLY_REFUNDED, Status.REFUNDED}),
+    Status.REFUNDED: frozenset(),
+    Status.FAILED: frozenset(),
+    Status.CANCELED: frozenset(),
+}
+TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+# Statuses in which money may still move or an order may still need placing.
+OPEN = frozenset({Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED, Status.CAPTURED})
+
+
+class InvalidPaymentTransition(Conflict):
+    code: ClassVar[str] = "invalid_payment_transition"
+    title: ClassVar[str] = "Payment cannot change that way"
+
+
+class CardNumberNotAccepted(ValidationFailed):
+    code: ClassVar[str] = "card_number_not_accepted"
+    title: ClassVar[str] = "Card numbers are not accepted"
+
+    def __init__(self, *, field: str | None = None) -> None:
+        super().__init__("send a token from the payment provider, never a card number", field=field)
+
+
+def transition(current: str, target: str) -> Status:
+    """The target status when the machine allows ``current -> target``, else 409."""
+    try:
+        src, dst = Status(current), Status(target)
+    except ValueError as exc:
+        raise InvalidPaymentTransition(f"unknown payment status: {exc}") from exc
+    if dst not in TRANSITIONS[src]:
+        raise InvalidPaymentTransition(
+            f"a payment cannot go from {src.value} to {dst.value}",
+            current=src.value,
+            target=dst.value,
+        )
+    return dst
+
+
+def can_transition(current: str, target: str) -> bool:
+    try:
+        return Status(target) in TRANSITIONS[Status(current)]
+    except ValueError:
+        return False
+
+
+def places_order(status: str, method: str) -> bool:
+    """Whether a payment in this state lets the order be placed."""
+    if status in (Status.AUTHORIZED, Status.CAPTURED):
+        return True
+    return status == Status.PENDING and method in OFFLINE
+
+
+_SEPARATORS = re.compile(r"[\s\-]")
+_DIGITS_RUN = re.compile(r"\d[\d \-]{11,}\d")
+
+
+def luhn_valid(digits: str) -> bool:
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def looks_like_pan(value: object) -> bool:
+    """True when ``value`` is, or contains, what looks like a card number: 13–19 digits after
+    stripping spaces and dashes, passing the Luhn check."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return False
+    candidates = [value, *_DIGITS_RUN.findall(value)]
+    for candidate in candidates:
+        digits = _SEPARATORS.sub("", candidate)
+        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+            return True
+    return False
+
+
+def find_pan(value: object, path: str = "") -> str | None:
+    """The path of the first field (keys included) holding a card number, or None."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if looks_like_pan(key):
+                return here
+            found = find_pan(item, here)
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        for index, item in enumerate(value):
+            found = find_pan(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    return (path or "value") if looks_like_pan(value) else None
+
+
+def refundable(captured: int, refunded: int) -> int:
+    return max(captured - refunded, 0)
+
+
+def status_after_refund(captured: int, refunded: int) -> Status:
+    return Status.REFUNDED if refunded >= captured else Status.PARTIALLY_REFUNDED
