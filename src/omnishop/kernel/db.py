@@ -119,3 +119,12 @@ async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterat
         except BaseException:
             await session.rollback()
             raise
+
+
+def sibling_factory(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the same bind as ``session``, for a job or handler that must run its own
+    units of work (e.g. around a call to a payment provider). On an engine they are separate
+    transactions; inside a test's connection they nest as savepoints."""
+    return async_sessionmaker(
+        bind=session.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
