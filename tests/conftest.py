@@ -94,6 +94,26 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
+async def fresh_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An empty database of this run's kind, for tests that commit for real and race many
+    connections (the rolled-back ``connection`` cannot show a race). Dropped afterwards."""
+    name = None
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    if not database_url.startswith("sqlite"):
+        created = await _create_pg_database()
+        assert created is not None  # this run's database_url came from the same server
+        name, url = created
+    engine = make_engine(url, pool_size=20)
+    await _create_schema(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        if name is not None:
+            await _drop_pg_database(name)
+
+
+@pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """One connection whose outer transaction rolls back after the test: tests never leak rows."""
     async with engine.connect() as conn:
