@@ -25,6 +25,13 @@ class ChannelKind(StrEnum):
     POS = "pos"
 
 
+class AllocationRule(StrEnum):
+    """How a channel picks the locations its cart holds come from."""
+
+    PRIORITY = "priority"  # Location.priority, then code
+    NEAREST = "nearest"  # closest to the buyer when a position is known, else priority
+
+
 class Channel(IdMixin, TimestampMixin, Base):
     __tablename__ = "channels"
 
@@ -35,3 +42,8 @@ class Channel(IdMixin, TimestampMixin, Base):
     default_locale: Mapped[str] = mapped_column(String(5))
     country: Mapped[str] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(default=True)
+    # How long a cart hold lives without cart activity.
+    hold_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    allocation_rule: Mapped[str] = mapped_column(
+        String(20), default=AllocationRule.PRIORITY.value, server_default="priority"
+    )

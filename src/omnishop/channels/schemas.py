@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from omnishop.channels.models import ChannelKind
+from omnishop.channels.models import AllocationRule, ChannelKind
 
 ChannelCode = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", min_length=1, max_length=40)
@@ -14,6 +14,8 @@ ChannelCode = Annotated[
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LocaleCode = Annotated[str, Field(pattern=r"^(ru|en|ka)$")]
+# A cart hold lives from one minute to one day without cart activity.
+HoldMinutes = Annotated[int, Field(ge=1, le=1440)]
 
 
 class ChannelCreate(BaseModel):
@@ -26,6 +28,8 @@ class ChannelCreate(BaseModel):
     default_locale: LocaleCode
     country: CountryCode
     active: bool = True
+    hold_minutes: HoldMinutes = 15
+    allocation_rule: AllocationRule = AllocationRule.PRIORITY
 
 
 class ChannelUpdate(BaseModel):
@@ -36,6 +40,8 @@ class ChannelUpdate(BaseModel):
     default_locale: LocaleCode | None = None
     country: CountryCode | None = None
     active: bool | None = None
+    hold_minutes: HoldMinutes | None = None
+    allocation_rule: AllocationRule | None = None
 
 
 class ChannelRead(BaseModel):
@@ -49,5 +55,7 @@ class ChannelRead(BaseModel):
     default_locale: str
     country: str
     active: bool
+    hold_minutes: int
+    allocation_rule: AllocationRule
     created_at: datetime
     updated_at: datetime

@@ -64,7 +64,8 @@ async def create(*, session: AsyncSession, data: ChannelCreate) -> Channel:
 async def update(*, session: AsyncSession, code: str, data: ChannelUpdate) -> Channel:
     """Change a channel's settings; ``active=False`` archives it."""
     channel = await get_by_code(session=session, code=code, active_only=False)
-    changes = data.model_dump(exclude_unset=True)
+    # An explicit null means "leave as is": every field here is required on the channel.
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if changes.get("currency"):
         check_currency(changes["currency"])
     for name, value in changes.items():

@@ -4,8 +4,10 @@ shipment or returns to sale on cancellation. Each step is one guarded UPDATE per
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory import ledger
@@ -62,6 +64,84 @@ async def commit_hold(
     )
     await outbox.emit(session, StockChanged(variant_id=v, location_id=loc))
     return hold
+
+
+async def commit_holds(
+    session: AsyncSession, hold_ids: Sequence[uuid.UUID], reference: str | None = None
+) -> list[Reservation]:
+    """Turn many holds into committed stock at once (an order was placed), in the order
+    given. All or nothing: if any hold was released (expired, abandoned) ``HoldReleased``
+    (409 ``reservation_released``) names them and nothing changes; an unknown id is
+    ``NotFound``. ``reference`` (e.g. the order) goes on the ledger rows; by default each
+    hold's own. A few statements whatever the number of holds."""
+    wanted = list(dict.fromkeys(hold_ids))
+    if not wanted:
+        return []
+    claimed = set(
+        (
+            await session.execute(
+                update(Reservation)
+                .where(Reservation.id.in_(wanted), Reservation.released_at.is_(None))
+                .values(released_at=clock.now())
+                .returning(Reservation.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalars()
+    )
+    if len(claimed) != len(wanted):
+        if claimed:  # undo our part so the caller's transaction is as it was
+            await session.execute(
+                update(Reservation)
+                .where(Reservation.id.in_(claimed))
+                .values(released_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        lost = [i for i in wanted if i not in claimed]
+        known = set(await session.scalars(select(Reservation.id).where(Reservation.id.in_(lost))))
+        if len(known) != len(lost):
+            raise NotFound("reservation not found", field="hold_ids")
+        raise HoldReleased(
+            f"{len(lost)} reservation(s) already released",
+            field="hold_ids",
+            reservation_ids=[str(i) for i in lost],
+        )
+    found = {
+        h.id: h
+        for h in await session.scalars(
+            select(Reservation)
+            .where(Reservation.id.in_(wanted))
+            .execution_options(populate_existing=True)
+        )
+    }
+    holds = [found[i] for i in wanted]
+    per_level: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    for h in holds:
+        key = (h.variant_id, h.location_id)
+        per_level[key] = per_level.get(key, 0) + h.quantity
+    levels = cast(Table, StockLevel.__table__)
+    # One executemany for every level touched (a Core statement: not an ORM bulk update).
+    await session.execute(
+        update(levels)
+        .where(levels.c.variant_id == bindparam("v"), levels.c.location_id == bindparam("l"))
+        .values(
+            reserved=levels.c.reserved - bindparam("q"),
+            committed=levels.c.committed + bindparam("q"),
+        ),
+        [{"v": v, "l": loc, "q": q} for (v, loc), q in per_level.items()],
+    )
+    moves: list[Move] = []
+    for h in holds:
+        ref = reference or h.reference
+        moves += [
+            Move(h.variant_id, h.location_id, MovementKind.COMMIT, "reserved", -h.quantity,
+                 reference=ref, reason=f"hold {h.id}"),
+            Move(h.variant_id, h.location_id, MovementKind.COMMIT, "committed", h.quantity,
+                 reference=ref, reason=f"hold {h.id}"),
+        ]  # fmt: skip
+    await ledger.record(session, moves)
+    for v, loc in sorted(per_level):
+        await outbox.emit(session, StockChanged(variant_id=v, location_id=loc))
+    return holds
 
 
 async def ship(
