@@ -77,6 +77,10 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
+# Execution option: this transaction will write (see ``will_write``).
+WRITES = "omnishop_writes"
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -99,7 +103,11 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A transaction that will write takes the write lock up front (IMMEDIATE): a
+            # deferred one that read first cannot upgrade once another writer committed
+            # (SQLITE_BUSY at once, busy_timeout does not help), which fails under load.
+            immediate = conn.get_execution_options().get(WRITES, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
@@ -109,10 +117,18 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def will_write(session: AsyncSession) -> None:
+    """Declare that this session's transaction writes: on SQLite it then begins IMMEDIATE,
+    queueing behind other writers instead of failing; elsewhere nothing changes."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection(execution_options={WRITES: True})
+
+
 @asynccontextmanager
 async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: commits once when the block ends, rolls back on any error."""
+    """One writing transaction: commits once when the block ends, rolls back on any error."""
     async with factory() as session:
+        await will_write(session)
         try:
             yield session
             await session.commit()
