@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnishop.kernel import clock
@@ -67,3 +67,42 @@ class CartLine(IdMixin, Base):
     # The inventory reservations behind this line (a line may be split over locations).
     hold_ids: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ShippingZone(IdMixin, TimestampMixin, Base):
+    """Where a set of shipping methods delivers: countries, optionally narrowed to regions and
+    postcodes (a prefix "101" or a range "101000-101999")."""
+
+    __tablename__ = "shipping_zones"
+
+    name: Mapped[str] = mapped_column(String(120))
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    regions: Mapped[list[Any]] = mapped_column(default=list)
+    postcodes: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class ShippingMethod(IdMixin, TimestampMixin, Base):
+    """A way to ship into a zone and its rate: flat, or tiers by weight (grams) or by order
+    value (minor units of ``currency``), free above ``free_over``."""
+
+    __tablename__ = "shipping_methods"
+
+    zone_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shipping_zones.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    # {"ru": "Курьер по Москве", "en": "Moscow courier"}
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    carrier: Mapped[str | None] = mapped_column(String(60))
+    rate_kind: Mapped[str] = mapped_column(String(10), default="flat")
+    currency: Mapped[str] = mapped_column(String(3))
+    # [{"up_to": 1000, "amount": 30000}, {"up_to": null, "amount": 50000}]
+    tiers: Mapped[list[Any]] = mapped_column(default=list)
+    free_over: Mapped[int | None] = mapped_column(BigInteger)
+    min_days: Mapped[int] = mapped_column(default=1)
+    max_days: Mapped[int] = mapped_column(default=3)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Channel codes the method is offered in; empty: every channel.
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,78 @@
+"""How a cart reads: lines with their holds, totals formatted in the cart's locale."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from omnishop.checkout import holds as cart_holds
+from omnishop.checkout.models import Cart, CartLine
+from omnishop.checkout.schemas import CartLineView, CartView, HoldView, MoneyView
+from omnishop.inventory.models import Reservation
+from omnishop.kernel.money import Money
+
+
+def money(amount: int, currency: str, locale: str) -> MoneyView:
+    return MoneyView(
+        amount=amount, currency=currency, formatted=Money(amount, currency).format(locale)
+    )
+
+
+def subtotal_of(lines: Sequence[CartLine]) -> int:
+    return sum(line.unit_amount * line.quantity for line in lines)
+
+
+def shipping_of(cart: Cart) -> int:
+    return int((cart.delivery or {}).get("amount") or 0)
+
+
+def cart_view(
+    cart: Cart,
+    *,
+    channel_code: str,
+    lines: Sequence[CartLine],
+    holds: Mapping[uuid.UUID, Reservation],
+) -> CartView:
+    """The cart as the API and every channel's client sees it."""
+    cur, loc = cart.currency, cart.locale
+    line_views = []
+    for line in lines:
+        mine = cart_holds.of_line(line, holds)
+        line_views.append(
+            CartLineView(
+                id=line.id,
+                variant_id=line.variant_id,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=money(line.unit_amount, cur, loc),
+                line_total=money(line.unit_amount * line.quantity, cur, loc),
+                held=sum(h.quantity for h in mine),
+                holds=[
+                    HoldView(
+                        location_id=h.location_id, quantity=h.quantity, expires_at=h.expires_at
+                    )
+                    for h in mine
+                ],
+                hold_expires_at=min((h.expires_at for h in mine), default=None),
+            )
+        )
+    subtotal, shipping = subtotal_of(lines), shipping_of(cart)
+    return CartView(
+        token=cart.token,
+        channel=channel_code,
+        state=cart.state,
+        currency=cur,
+        locale=loc,
+        lines=line_views,
+        subtotal=money(subtotal, cur, loc),
+        shipping=money(shipping, cur, loc),
+        total=money(subtotal + shipping, cur, loc),
+        email=cart.email,
+        phone=cart.phone,
+        shipping_address=cart.shipping_address,
+        delivery=cart.delivery,
+        order_id=cart.order_id,
+        payment_id=cart.payment_id,
+        expires_at=min((h.expires_at for lv in line_views for h in lv.holds), default=None),
+    )
