@@ -162,3 +162,37 @@ def refundable(captured: int, refunded: int) -> int:
 
 def status_after_refund(captured: int, refunded: int) -> Status:
     return Status.REFUNDED if refunded >= captured else Status.PARTIALLY_REFUNDED
+
+
+# What our record becomes when the PSP reports a charge status (None: no change). The PSP is
+# the truth for money; our record only moves forward along the machine.
+_SETTLE: dict[str, dict[Status, Status]] = {
+    "requires_action": {Status.PENDING: Status.REQUIRES_ACTION},
+    "authorized": {Status.PENDING: Status.AUTHORIZED, Status.REQUIRES_ACTION: Status.AUTHORIZED},
+    "captured": {
+        Status.PENDING: Status.CAPTURED,
+        Status.REQUIRES_ACTION: Status.CAPTURED,
+        Status.AUTHORIZED: Status.CAPTURED,
+    },
+    "failed": {Status.PENDING: Status.FAILED, Status.REQUIRES_ACTION: Status.FAILED},
+    "canceled": {
+        Status.PENDING: Status.CANCELED,
+        Status.REQUIRES_ACTION: Status.CANCELED,
+        Status.AUTHORIZED: Status.CANCELED,
+    },
+}
+_SETTLE["partially_refunded"] = _SETTLE["refunded"] = _SETTLE["captured"]
+
+
+def settle(current: str, provider_status: str) -> Status | None:
+    """Our next status given the PSP's status of the charge, or None to stay."""
+    return _SETTLE.get(provider_status, {}).get(Status(current))
+
+
+def must_void(current: str, provider_status: str) -> bool:
+    """The PSP holds money (or waits for the buyer) on a payment we gave up (failed or
+    canceled, e.g. after a timeout or an abandoned checkout): the charge must be voided."""
+    return current in (Status.FAILED, Status.CANCELED) and provider_status in (
+        "authorized",
+        "requires_action",
+    )
