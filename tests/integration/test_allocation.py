@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.channels.models import AllocationRule, Channel, ChannelKind
 from omnishop.channels.schemas import ChannelCreate
-from omnishop.inventory import allocation, fulfilment, reservations, service
+from omnishop.inventory import allocation, fulfilment, locations, reservations, service
 from omnishop.inventory.errors import HoldReleased, OutOfStock
 from omnishop.inventory.ledger import verify_ledger
 from omnishop.inventory.models import LocationKind, Reservation, StockLevel
-from omnishop.inventory.schemas import LocationCreate
+from omnishop.inventory.schemas import LocationCreate, LocationUpdate
 from omnishop.kernel import clock
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from tests.integration.test_inventory import variant
@@ -369,3 +369,69 @@ async def test_commit_holds_is_all_or_nothing(session: AsyncSession) -> None:
     await fulfilment.commit_holds(session, [first[0].id, first[0].id])
     assert await levels(session, vid) == {lid: (5, 0, 1)}
     assert await ledger_ok(session, vid, lid)
+
+
+async def test_pickup_options_list_complete_locations_first_then_nearest(
+    session: AsyncSession,
+) -> None:
+    ch = await channel(session)
+    v1, v2 = await variant(session, "p1"), await variant(session, "p2")
+    kind = LocationKind.STORE
+    spb = await place(session, "spb", priority=1, at=SPB, pickup=True, kind=kind)
+    tver = await place(session, "tver", priority=2, at=TVER, pickup=True, kind=kind)
+    moscow = await place(session, "moscow", priority=3, at=MOSCOW, pickup=True, kind=kind)
+    await place(session, "warehouse", priority=0)  # not a pickup point: never listed
+    closed = await place(session, "closed", pickup=True, kind=kind)
+    await locations.update(session=session, location_id=closed, data=LocationUpdate(active=False))
+    await stock(session, v1, spb, 2)
+    await stock(session, v2, spb, 1)
+    await stock(session, v1, tver, 2)
+    await stock(session, v2, tver, 1)
+    await stock(session, v1, moscow, 1)  # lacks one v1 and both v2
+
+    options = await allocation.pickup_options(
+        session=session, channel=ch, needs={v1: 2, v2: 1}, near=MOSCOW
+    )
+
+    assert [o.location_id for o in options] == [tver, spb, moscow]
+    assert [o.complete for o in options] == [True, True, False]
+    assert options[2].missing == {v1: 1, v2: 1}
+    assert options[2].distance_km == pytest.approx(0, abs=0.01)
+    assert options[0].distance_km == pytest.approx(161, abs=3)
+    assert options[0].code == "tver" and options[0].address == "tver street 1"
+    assert options[0].latitude == pytest.approx(TVER[0])
+
+
+async def test_a_carts_own_holds_count_as_available_at_their_location(
+    session: AsyncSession,
+) -> None:
+    ch = await channel(session)
+    vid = await variant(session)
+    shop = await place(session, "shop", pickup=True, kind=LocationKind.STORE)
+    await stock(session, vid, shop, 3)
+    await allocation.hold(session=session, variant_id=vid, quantity=3, reference="mine", channel=ch)
+
+    mine = await allocation.pickup_options(
+        session=session, channel=ch, needs={vid: 3}, reference="mine"
+    )
+    theirs = await allocation.pickup_options(
+        session=session, channel=ch, needs={vid: 1}, reference="theirs"
+    )
+    anonymous = await allocation.pickup_options(session=session, channel=ch, needs={vid: 2})
+
+    assert mine[0].missing == {} and mine[0].distance_km is None
+    assert theirs[0].missing == {vid: 1}
+    assert anonymous[0].missing == {vid: 2}
+
+
+async def test_pickup_options_respect_the_channels_a_location_serves(
+    session: AsyncSession,
+) -> None:
+    web, app = await channel(session, "web"), await channel(session, "app")
+    vid = await variant(session)
+    shop = await place(session, "shop", pickup=True, kind=LocationKind.STORE)
+    await service.set_location_channels(session=session, location_id=shop, channel_ids=[app.id])
+
+    assert await allocation.pickup_options(session=session, channel=web, needs={vid: 1}) == []
+    (only,) = await allocation.pickup_options(session=session, channel=app, needs={vid: 1})
+    assert only.missing == {vid: 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,18 @@ async def get(*, session: AsyncSession, channel_id: uuid.UUID) -> Channel:
     if channel is None:
         raise NotFound("unknown channel", field="channel")
     return channel
+
+
+async def codes(
+    *, session: AsyncSession, channel_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The codes of these channels (archived included), by id."""
+    if not channel_ids:
+        return {}
+    rows = await session.execute(
+        select(Channel.id, Channel.code).where(Channel.id.in_(list(channel_ids)))
+    )
+    return {channel_id: code for channel_id, code in rows.all()}
 
 
 async def create(*, session: AsyncSession, data: ChannelCreate) -> Channel:

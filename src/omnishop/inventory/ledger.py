@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory.models import MovementKind, StockLevel, StockMovement
 
-QUANTITIES = ("on_hand", "reserved", "committed")
+QUANTITIES = ("on_hand", "reserved", "committed", "incoming")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class LedgerCheck:
 async def verify_ledger(
     *, session: AsyncSession, variant_id: uuid.UUID, location_id: uuid.UUID
 ) -> LedgerCheck:
-    """Rebuild on_hand, reserved and committed from the movements and compare with the level."""
+    """Rebuild every quantity of a level from its movements and compare with the level."""
     rows = await session.execute(
         select(StockMovement.quantity, func.sum(StockMovement.delta))
         .where(StockMovement.variant_id == variant_id, StockMovement.location_id == location_id)
@@ -74,9 +74,9 @@ async def verify_ledger(
     ledger = {q: int(sums.get(q) or 0) for q in QUANTITIES}
     row = (
         await session.execute(
-            select(StockLevel.on_hand, StockLevel.reserved, StockLevel.committed).where(
-                StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
-            )
+            select(
+                StockLevel.on_hand, StockLevel.reserved, StockLevel.committed, StockLevel.incoming
+            ).where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
         )
     ).first()
     level = dict(zip(QUANTITIES, row, strict=True)) if row else dict.fromkeys(QUANTITIES, 0)

@@ -71,6 +71,8 @@ class StockLevel(IdMixin, TimestampMixin, Base):
     reserved: Mapped[int] = mapped_column(default=0)
     committed: Mapped[int] = mapped_column(default=0)
     safety_stock: Mapped[int] = mapped_column(default=0)
+    # Expected receipts (purchase orders on the way): not part of what can be sold.
+    incoming: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class MovementKind(StrEnum):
@@ -94,7 +96,7 @@ class StockMovement(IdMixin, Base):
     variant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
-    # Which quantity of the level moved: on_hand, reserved or committed.
+    # Which quantity of the level moved: on_hand, reserved, committed or incoming.
     quantity: Mapped[str] = mapped_column(String(20))
     delta: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(200))

@@ -19,6 +19,7 @@ from omnishop.inventory.schemas import (
     Adjustment,
     LevelRead,
     LevelSet,
+    StockCount,
     TransferCreate,
     TransferRead,
 )
@@ -77,6 +78,7 @@ def _read(level: StockLevel, code: str) -> LevelRead:
         committed=level.committed,
         safety_stock=level.safety_stock,
         available=max(free, 0),
+        incoming=level.incoming or 0,
     )
 
 
@@ -106,22 +108,36 @@ async def _add_on_hand(
 async def set_level(
     *, session: AsyncSession, data: LevelSet, actor: str | None = None
 ) -> LevelRead:
-    """Set a counted quantity; with ``expected_on_hand`` it is a compare-and-set that fails
-    with ``stock_mismatch`` (409) when the stored count differs."""
+    """Set a counted quantity and/or the expected receipts (``incoming``); with
+    ``expected_on_hand`` the count is a compare-and-set that fails with ``stock_mismatch``
+    (409) when the stored count differs (and then nothing changes)."""
     await _require_location(session, data.location_id)
+    if data.on_hand is not None:
+        await _set_on_hand(session, data, data.on_hand, actor)
+    if data.incoming is not None:
+        count = StockCount(data.variant_id, data.location_id, data.incoming)
+        await service.set_incoming_many(
+            session=session, counts=[count], reason=data.reason, actor=actor
+        )
+    return await get_level(
+        session=session, variant_id=data.variant_id, location_id=data.location_id
+    )
+
+
+async def _set_on_hand(
+    session: AsyncSession, data: LevelSet, on_hand: int, actor: str | None
+) -> None:
     expected = data.expected_on_hand
     if expected is None:
         await service.set_on_hand(
             session=session, variant_id=data.variant_id, location_id=data.location_id,
-            quantity=data.on_hand, reason=data.reason, actor=actor,
+            quantity=on_hand, reason=data.reason, actor=actor,
         )  # fmt: skip
-        return await get_level(
-            session=session, variant_id=data.variant_id, location_id=data.location_id
-        )
+        return
     result = await session.execute(
         update(StockLevel)
         .where(_at(data.variant_id, data.location_id), StockLevel.on_hand == expected)
-        .values(on_hand=data.on_hand)
+        .values(on_hand=on_hand)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -135,17 +151,14 @@ async def set_level(
                 field="expected_on_hand",
                 current_on_hand=current.on_hand,
             )
-        await _add_on_hand(session, data.variant_id, data.location_id, data.on_hand)
+        await _add_on_hand(session, data.variant_id, data.location_id, on_hand)
     move = Move(
         data.variant_id, data.location_id, MovementKind.SET, "on_hand",
-        data.on_hand - expected, reason=data.reason, actor=actor,
+        on_hand - expected, reason=data.reason, actor=actor,
     )  # fmt: skip
     await ledger.record(session, [move])
     await outbox.emit(
         session, StockChanged(variant_id=data.variant_id, location_id=data.location_id)
-    )
-    return await get_level(
-        session=session, variant_id=data.variant_id, location_id=data.location_id
     )
 
 

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from zoneinfo import available_timezones
+from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
-from omnishop.inventory import ledger
+from omnishop.inventory import ledger, locations
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
 from omnishop.inventory.models import AVAILABLE, Location, LocationChannel, MovementKind, StockLevel
 from omnishop.inventory.reservations import serves
 from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel import outbox
-from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
+from omnishop.kernel.errors import NotFound, ValidationFailed
 
 
 async def create_location(*, session: AsyncSession, data: LocationCreate) -> Location:
     """Add a warehouse, store or pickup point; codes are unique."""
-    if data.timezone not in available_timezones():
-        raise ValidationFailed(f"unknown time zone {data.timezone!r}", field="timezone")
-    if await session.scalar(select(Location.id).where(Location.code == data.code)):
-        raise Conflict(f"location {data.code!r} already exists", field="code")
-    location = Location(**data.model_dump())
-    session.add(location)
-    await session.flush()
-    return location
+    return await locations.create(session=session, data=data)
 
 
 async def list_locations(
@@ -98,8 +91,32 @@ async def set_on_hand_many(
     """Set many counted quantities at once, all validated before any is written.
 
     Each change is recorded as a ``set`` movement of the difference to the old count."""
+    return await _set_many(session, counts, "on_hand", reason, actor)
+
+
+async def set_incoming_many(
+    *,
+    session: AsyncSession,
+    counts: Sequence[StockCount],
+    reason: str | None = None,
+    actor: str | None = None,
+) -> list[StockLevel]:
+    """Set expected receipts (units on the way) at once; they are never sold. Recorded on
+    the ledger as ``set`` movements of the quantity ``incoming``."""
+    return await _set_many(session, counts, "incoming", reason, actor)
+
+
+async def _set_many(
+    session: AsyncSession,
+    counts: Sequence[StockCount],
+    field: Literal["on_hand", "incoming"],
+    reason: str | None,
+    actor: str | None,
+) -> list[StockLevel]:
     if any(c.quantity < 0 for c in counts):
         raise ValidationFailed("quantity cannot be negative", field="quantity")
+    if not counts:
+        return []
     location_ids = {c.location_id for c in counts}
     await _require_locations(session, location_ids)
     variant_ids = {c.variant_id for c in counts}
@@ -118,20 +135,22 @@ async def set_on_hand_many(
         level = levels.get((c.variant_id, c.location_id))
         if level is None:
             level = StockLevel(variant_id=c.variant_id, location_id=c.location_id, on_hand=0)
+            level.incoming = 0
             session.add(level)
             levels[(c.variant_id, c.location_id)] = level
+        old = getattr(level, field) or 0
         moves.append(
             Move(
                 c.variant_id,
                 c.location_id,
                 MovementKind.SET,
-                "on_hand",
-                c.quantity - (level.on_hand or 0),
+                field,
+                c.quantity - old,
                 reason=reason,
                 actor=actor,
             )
         )
-        level.on_hand = c.quantity
+        setattr(level, field, c.quantity)
         written.append(level)
     await session.flush()
     await ledger.record(session, moves)
