@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omnishop.kernel import clock
+from omnishop.kernel import clock, money
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict, ValidationFailed
 from omnishop.kernel.logging import get_logger
@@ -30,7 +30,7 @@ from omnishop.payments.info import PaymentInfo
 from omnishop.payments.models import Payment, ProviderEvent, Refund
 from omnishop.payments.recording import PaymentNotFound, load
 from omnishop.payments.rules import Method, Status
-from omnishop.payments.schemas import PaymentInput
+from omnishop.payments.schemas import PaymentInput, PaymentRead, RefundRead
 
 __all__ = [
     "PaymentInfo",
@@ -51,7 +51,6 @@ __all__ = [
 log = get_logger(__name__)
 Factory = async_sessionmaker[AsyncSession]
 CAPTURED_LIKE = ("captured", "partially_refunded", "refunded")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TOKEN_PREFIX = {Method.CARD: "tok_", Method.WALLET: "wtok_"}
 
 
@@ -96,8 +95,9 @@ async def create(
         raise rules.CardNumberNotAccepted(field=f"payment.{found}")
     if amount <= 0:
         raise ValidationFailed("amount must be positive", field="amount")
-    if not _CURRENCY.match(currency):
-        raise ValidationFailed("currency must be an ISO 4217 code", field="currency")
+    if currency != currency.upper():
+        raise ValidationFailed("currency must be an upper-case ISO 4217 code", field="currency")
+    money.check_currency(currency)
     method = Method(payment.method)
     prefix = _TOKEN_PREFIX.get(method)
     if prefix is None and payment.token is not None:
@@ -318,14 +318,21 @@ async def _release_orphan(factory: Factory, info: PaymentInfo) -> None:
         await _void_at_provider(factory, info, found.provider_ref)
 
 
-async def refund(factory: Factory, *, payment_id: uuid.UUID, amount: int, key: str) -> PaymentInfo:
+async def refund(
+    factory: Factory,
+    *,
+    payment_id: uuid.UUID,
+    amount: int,
+    key: str,
+    reason: str | None = None,
+) -> PaymentInfo:
     """Refund part or all of what was captured; idempotent per ``key``. Asking for more than
     is left (counting refunds in flight) is a 409, even from two concurrent callers."""
     if amount <= 0:
         raise ValidationFailed("amount must be positive", field="amount")
     if not key or len(key) > 200:
         raise ValidationFailed("key must be 1 to 200 characters", field="key")
-    row = await _reserve_refund(factory, payment_id, amount, key)
+    row = await _reserve_refund(factory, payment_id, amount, key, reason)
     if row.status != "pending":
         async with unit_of_work(factory) as session:
             return PaymentInfo.of(await load(session, payment_id))
@@ -376,7 +383,9 @@ async def refund(factory: Factory, *, payment_id: uuid.UUID, amount: int, key: s
     return info
 
 
-async def _reserve_refund(factory: Factory, payment_id: uuid.UUID, amount: int, key: str) -> Refund:
+async def _reserve_refund(
+    factory: Factory, payment_id: uuid.UUID, amount: int, key: str, reason: str | None
+) -> Refund:
     """The refund row for ``key``: the existing one, or a new pending one whose amount is
     reserved against the capture by one conditional UPDATE."""
     for _ in range(3):
@@ -414,7 +423,7 @@ async def _reserve_refund(factory: Factory, payment_id: uuid.UUID, amount: int, 
                     raise RefundExceedsCaptured(
                         "the refund is larger than what is left to refund", field="amount"
                     )
-                row = Refund(payment_id=payment_id, amount=amount, key=key)
+                row = Refund(payment_id=payment_id, amount=amount, key=key, reason=reason)
                 session.add(row)
                 await session.flush()
                 return row
@@ -449,12 +458,15 @@ async def get(*, session: AsyncSession, payment_id: uuid.UUID) -> PaymentInfo:
     return PaymentInfo.of(await load(session, payment_id))
 
 
-async def refunds_of(*, session: AsyncSession, payment_id: uuid.UUID) -> list[Refund]:
-    return list(
-        await session.scalars(
-            select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.created_at)
-        )
+async def describe(*, session: AsyncSession, payment_id: uuid.UUID) -> PaymentRead:
+    """The staff view of a payment, with its refunds."""
+    payment = await load(session, payment_id)
+    refunds = await session.scalars(
+        select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.created_at)
     )
+    read = PaymentRead.model_validate(payment, from_attributes=True)
+    read.refunds = [RefundRead.model_validate(r, from_attributes=True) for r in refunds]
+    return read
 
 
 async def unattached(

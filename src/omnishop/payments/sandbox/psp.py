@@ -19,6 +19,7 @@ from omnishop.kernel import clock
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from omnishop.kernel.logging import get_logger
+from omnishop.kernel.money import Money
 from omnishop.kernel.security import constant_time_equals
 from omnishop.payments import rules
 from omnishop.payments.sandbox import signing, store
@@ -166,8 +167,11 @@ def next_action(charge: Charge) -> dict[str, Any] | None:
 
 def qr_payload(charge: Charge) -> str:
     # Shaped like an NSPK (SBP) dynamic QR link; the sandbox never resolves it.
-    rub = f"{charge.amount // 100}.{charge.amount % 100:02d}"
-    return f"https://qr.nspk.ru/{charge.id.upper()}?type=02&bank=100000000111&sum={rub}&cur=RUB"
+    total = Money(charge.amount, charge.currency).to_decimal()
+    return (
+        f"https://qr.nspk.ru/{charge.id.upper()}?type=02&bank=100000000111"
+        f"&sum={total}&cur={charge.currency}"
+    )
 
 
 def _queue(session: AsyncSession, kind: str, charge: Charge) -> None:
