@@ -187,7 +187,11 @@ async def _unit_price(
     ).get(variant_id)
     if price is None or price.currency != cart.currency:
         raise VariantNotForSale("the variant has no price in this channel", field="variant_id")
-    name = pick(variant.names, cart.locale, channel.default_locale) or variant.sku
+    name = (
+        pick(variant.names, cart.locale, channel.default_locale)
+        or next(iter(variant.names.values()), None)
+        or variant.sku
+    )
     if variant.options:
         name = f"{name} ({', '.join(variant.options.values())})"
     return price.amount, variant.sku, name[:300]

@@ -203,6 +203,7 @@ async def quotes(
         except NotFound:
             log.warning("no FX rate for a shipping method", method=m.code, currency=currency)
             continue
-        name = pick(m.names, locale, channel.default_locale) or m.code
+        # Staff may name a method in one language only: any name beats the bare code.
+        name = pick(m.names, locale, channel.default_locale) or next(iter(m.names.values()), m.code)
         out.append(Quote(m.code, name, m.carrier, amount, currency, m.min_days, m.max_days))
     return out
