@@ -98,8 +98,10 @@ async def tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str) -> T
         raise CardInvalid("the expiry month must be 1 to 12", field="exp_month")
     year = exp_year + 2000 if exp_year < 100 else exp_year
     today = clock.now()
-    if (year, exp_month) < (today.year, today.month) or year > today.year + 30:
+    if (year, exp_month) < (today.year, today.month):
         raise CardInvalid("the card has expired", field="exp_year")
+    if year > today.year + 30:
+        raise CardInvalid("the expiry year is too far ahead", field="exp_year")
     if not (cvc.isdigit() and len(cvc) in (3, 4)):
         raise CardInvalid("the security code must be 3 or 4 digits", field="cvc")
     token = Token(
