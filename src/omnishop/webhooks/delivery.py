@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
 import time
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,15 @@ BATCH = 50
 LEASE = timedelta(minutes=5)
 MAX_RESPONSE_BYTES = 2048
 USER_AGENT = "omnishop-webhooks/1"
+_tls: ssl.SSLContext | None = None
+
+
+def _tls_context() -> ssl.SSLContext:
+    # Building a verifying context loads the CA bundle (tens of ms): once per process.
+    global _tls
+    if _tls is None:
+        _tls = ssl.create_default_context()
+    return _tls
 
 
 # --- fan-out: the outbox tap -------------------------------------------------------------
@@ -205,7 +215,7 @@ async def claim(session: AsyncSession, *, limit: int = BATCH) -> list[Claimed]:
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
     )
     claimed = []
-    for delivery, endpoint in rows.tuples():
+    for delivery, endpoint in rows:
         secrets = [endpoint.secret]
         expires = endpoint.previous_secret_expires_at
         if endpoint.previous_secret and expires is not None and expires > now:
@@ -370,7 +380,9 @@ async def send_due(
             return await post(http, item)
 
     if client is None:
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
+        async with httpx.AsyncClient(
+            timeout=TIMEOUT, follow_redirects=False, verify=_tls_context()
+        ) as http:
             outcomes = await asyncio.gather(*(one(http, item) for item in claimed))
     else:
         outcomes = await asyncio.gather(*(one(client, item) for item in claimed))
