@@ -8,6 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop.checkout import service
+from omnishop.customers import tokens
+from omnishop.customers.models import Customer
 from omnishop.kernel.db import unit_of_work
 from tests.integration.test_cart_fixtures import MOSCOW, Shop, open_shop, russian_shipping
 
@@ -173,3 +176,25 @@ async def test_delivery_options_without_an_address_ask_for_one(
     assert (store["complete"], [m["sku"] for m in store["missing"]]) == (False, ["web-kettle-1"])
     assert (pickup.status_code, pickup.json()["code"]) == (409, "pickup_unavailable")
     assert pickup.json()["missing"][0]["quantity"] == 1
+
+
+async def test_a_customer_token_links_the_new_cart_to_the_customer(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await shop(sessions)
+    async with unit_of_work(sessions) as session:
+        customer = Customer(email="anna@example.com")
+        session.add(customer)
+        await session.flush()
+        secret = await tokens.issue(session=session, customer_id=customer.id)
+
+    linked = await client.post(CARTS, json={"channel": "web"}, headers={"X-Customer-Token": secret})
+    refused = await client.post(
+        CARTS, json={"channel": "web"}, headers={"X-Customer-Token": "cst_forged"}
+    )
+
+    assert linked.status_code == 201, linked.text
+    async with unit_of_work(sessions) as session:
+        cart, _ = await service.load_for_completion(session=session, token=linked.json()["token"])
+        assert cart.customer_id == customer.id
+    assert (refused.status_code, refused.json()["code"]) == (401, "invalid_customer_token")
