@@ -41,6 +41,7 @@ class Order(IdMixin, TimestampMixin, Base):
     total: Mapped[int] = mapped_column(BigInteger)
     delivery: Mapped[dict[str, Any]] = mapped_column(default=dict)
     placed_at: Mapped[datetime] = mapped_column(default=clock.now)
+    delivered_at: Mapped[datetime | None]
     canceled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,10 +33,12 @@ from omnishop.orders.shipping import add_tracking_event, create_shipment
 __all__ = [
     "add_tracking_event",
     "cancel",
+    "complete_delivered",
     "create_shipment",
     "customer_orders",
     "get",
     "get_by_cart",
+    "get_by_payment",
     "get_by_token",
     "list_orders",
     "mark_paid",
@@ -337,6 +340,42 @@ async def cancel(
         ),
     )
     return await loading.info(session, order)
+
+
+async def complete_delivered(
+    *, session: AsyncSession, delivered_before: datetime, limit: int = 200
+) -> int:
+    """Delivered orders whose return window has passed become completed; how many. Each
+    move is a conditional UPDATE, so two workers never complete an order twice."""
+    due = list(
+        await session.scalars(
+            select(Order.id)
+            .where(Order.status == OrderStatus.DELIVERED, Order.delivered_at <= delivered_before)
+            .order_by(Order.delivered_at)
+            .limit(limit)
+        )
+    )
+    done = 0
+    for order_id in due:
+        moved = await session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.status == OrderStatus.DELIVERED)
+            .values(status=OrderStatus.COMPLETED, updated_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount:  # type: ignore[attr-defined]
+            session.add(
+                OrderHistory(
+                    order_id=order_id,
+                    from_status=OrderStatus.DELIVERED,
+                    to_status=OrderStatus.COMPLETED,
+                    actor="system",
+                    note="return window passed",
+                )
+            )
+            done += 1
+    await session.flush()
+    return done
 
 
 async def list_orders(

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory import fulfilment
-from omnishop.kernel import outbox
+from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import NotFound
 from omnishop.orders import loading, rules
 from omnishop.orders.events import OrderDelivered, OrderShipped
@@ -188,6 +188,7 @@ async def _deliver_if_done(session: AsyncSession, order: Order) -> None:
         )
     )
     order.status = rules.transition(order.status, OrderStatus.DELIVERED)
+    order.delivered_at = clock.now()
     await session.flush()
     await outbox.emit(
         session,
