@@ -10,6 +10,7 @@ import json
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,9 +104,9 @@ class Receiver:
         await send({"type": "http.response.body", "body": self.reply.encode()})
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A real HTTP server on 127.0.0.1 with a random free port, for one test."""
+@asynccontextmanager
+async def serving() -> AsyncIterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 with a random free port."""
     app = Receiver()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -124,6 +125,12 @@ async def receiver() -> AsyncIterator[Receiver]:
         server.should_exit = True
         await task
         sock.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with serving() as app:
+        yield app
 
 
 async def subscribe(
