@@ -181,8 +181,12 @@ class DeliveryOptions(BaseModel):
 # --- shipping zones and methods (staff) ---
 
 
+ZoneName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
 class ZoneCreate(Strict):
-    name: Text
+    name: ZoneName
     countries: Annotated[list[Country], Field(min_length=1, max_length=300)]
     regions: Annotated[list[Text], Field(max_length=500)] = Field(default_factory=list)
     postcodes: Annotated[
@@ -192,7 +196,7 @@ class ZoneCreate(Strict):
 
 
 class ZoneUpdate(Strict):
-    name: Text | None = None
+    name: ZoneName | None = None
     countries: Annotated[list[Country], Field(min_length=1, max_length=300)] | None = None
     regions: Annotated[list[Text], Field(max_length=500)] | None = None
     postcodes: (
@@ -237,7 +241,7 @@ class MethodCreate(Strict):
     max_days: Days = 3
     active: bool = True
     channels: Annotated[list[ChannelCode], Field(max_length=100)] = Field(default_factory=list)
-    position: int = 0
+    position: Position = 0
 
 
 class MethodUpdate(Strict):
@@ -252,7 +256,7 @@ class MethodUpdate(Strict):
     max_days: Days | None = None
     active: bool | None = None
     channels: Annotated[list[ChannelCode], Field(max_length=100)] | None = None
-    position: int | None = None
+    position: Position | None = None
 
 
 class MethodRead(BaseModel):
