@@ -62,7 +62,7 @@ def transition(current: str, target: str) -> OrderStatus:
         raise InvalidOrderTransition(
             f"an order that is {current} cannot become {target}",
             field="status",
-            status=current,
+            order_status=current,
         )
     return OrderStatus(target)
 

@@ -33,7 +33,9 @@ async def create_shipment(
     order = await loading.lock(session, order_id)
     if order.status not in rules.SHIPPABLE:
         raise rules.InvalidOrderTransition(
-            f"an order that is {order.status} cannot ship", field="order_id", status=order.status
+            f"an order that is {order.status} cannot ship",
+            field="order_id",
+            order_status=order.status,
         )
     lines = {ln.id: ln for ln in await loading.lines_of(session, order.id)}
     allocations = await loading.allocations_of(session, list(lines))
