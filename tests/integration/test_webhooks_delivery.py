@@ -21,11 +21,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omnishop.kernel import clock, events, outbox
+from omnishop.kernel import clock, events, outbox, schedule
 from omnishop.kernel.db import make_sessionmaker, unit_of_work
 from omnishop.kernel.outbox import OutboxEvent
 from omnishop.webhooks import delivery, rules, service
-from omnishop.webhooks import jobs as _jobs  # noqa: F401  (registers the outbox tap)
+from omnishop.webhooks import jobs as _jobs  # registers the outbox tap and the sender
 from omnishop.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from omnishop.webhooks.schemas import EndpointCreate
 
@@ -534,3 +534,43 @@ async def test_concurrent_senders_on_separate_connections_never_claim_one_delive
     finally:
         async with unit_of_work(factory) as session:
             await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
+
+
+async def test_the_worker_job_sends_every_two_seconds_through_its_own_units_of_work(
+    sessions: async_sessionmaker[AsyncSession], receiver: Receiver
+) -> None:
+    endpoint = await subscribe(sessions, receiver)
+    await publish(sessions, ThingPinged(thing_id=uuid.uuid4()))
+
+    async with unit_of_work(sessions) as session:
+        await _jobs.send_due(session)
+
+    assert schedule.JOBS["webhooks.send_due"].seconds == 2
+    assert len(receiver.received) == 1
+    [row] = await deliveries(sessions, endpoint.id)
+    assert row.status == "delivered"
+    assert _jobs.queue_deliveries in events.TAPS
+
+
+async def test_finished_deliveries_are_pruned_after_30_days_and_deleting_an_endpoint_cascades(
+    sessions: async_sessionmaker[AsyncSession], receiver: Receiver
+) -> None:
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    clock.freeze(start)
+    endpoint = await subscribe(sessions, receiver)
+    receiver.respond = lambda doc: 500 if doc["data"]["poison"] else 200
+    await publish(sessions, ThingPinged(thing_id=uuid.uuid4()))
+    await publish(sessions, ThingPinged(thing_id=uuid.uuid4(), poison=True))
+    await delivery.send_due(sessions)
+
+    clock.freeze(start + timedelta(days=31))
+    async with unit_of_work(sessions) as session:
+        pruned = await service.prune(session=session, older_than=_jobs.KEEP_FINISHED)
+    left = await deliveries(sessions, endpoint.id)
+    async with unit_of_work(sessions) as session:
+        await service.delete_endpoint(session=session, endpoint_id=endpoint.id)
+
+    assert pruned == 1
+    assert [d.status for d in left] == ["failed"]  # still retrying: kept
+    assert await deliveries(sessions, endpoint.id) == []
+    assert await attempts(sessions, left[0].id) == []
