@@ -64,17 +64,26 @@ def _distance(near: tuple[float, float] | None, latitude: Any, longitude: Any) -
     return rules.distance_km(near, where)
 
 
-async def _write_lock(session: AsyncSession, variant_id: uuid.UUID) -> None:
-    """On SQLite, make the transaction a writer before it reads: a reader that later writes
-    fails at once if another writer committed in between, while a writer queues on
-    busy_timeout. PostgreSQL needs nothing: the conditional UPDATE re-checks its WHERE."""
-    if session.get_bind().dialect.name != "sqlite":
+async def _lock_variant(session: AsyncSession, variant_id: uuid.UUID) -> None:
+    """Serialise holds of one variant before reading its availability.
+
+    PostgreSQL: lock the variant's levels in location order, so two buyers splitting over
+    the same locations cannot each hold a row the other waits for (a deadlock).
+    SQLite: make the transaction a writer before it reads: a reader that later writes fails
+    at once if another writer committed in between, while a writer queues on busy_timeout."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(StockLevel)
+            .where(StockLevel.variant_id == variant_id, StockLevel.id.is_(None))
+            .values(reserved=StockLevel.reserved)
+            .execution_options(synchronize_session=False)
+        )
         return
     await session.execute(
-        update(StockLevel)
-        .where(StockLevel.variant_id == variant_id, StockLevel.id.is_(None))
-        .values(reserved=StockLevel.reserved)
-        .execution_options(synchronize_session=False)
+        select(StockLevel.id)
+        .where(StockLevel.variant_id == variant_id)
+        .order_by(StockLevel.location_id)
+        .with_for_update()
     )
 
 
@@ -150,7 +159,7 @@ async def hold(
         raise ValidationFailed("quantity must be from 1", field="quantity")
     point = _point(near)
     ttl = hold_ttl(channel)
-    await _write_lock(session, variant_id)
+    await _lock_variant(session, variant_id)
     taken: dict[uuid.UUID, int] = {}  # location -> units, in take order
     levels: dict[uuid.UUID, uuid.UUID] = {}  # location -> level
     remaining = quantity

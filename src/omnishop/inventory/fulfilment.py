@@ -127,7 +127,8 @@ async def commit_holds(
             reserved=levels.c.reserved - bindparam("q"),
             committed=levels.c.committed + bindparam("q"),
         ),
-        [{"v": v, "l": loc, "q": q} for (v, loc), q in per_level.items()],
+        # In (variant, location) order: the order holds lock levels in, so no deadlock.
+        [{"v": v, "l": loc, "q": q} for (v, loc), q in sorted(per_level.items())],
     )
     moves: list[Move] = []
     for h in holds:
