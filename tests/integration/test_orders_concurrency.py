@@ -38,7 +38,7 @@ async def test_concurrent_orders_of_a_channel_get_consecutive_numbers(
 
     placed = await asyncio.gather(*(place(factory, d) for d in drafts))
 
-    assert sorted(o.number for o in placed) == [f"WEBRU-{n:06d}" for n in range(1, 6)]
+    assert sorted(o.number for o in placed) == [f"WEB-RU-{n:06d}" for n in range(1, 6)]
 
 
 async def test_one_cart_completed_twice_at_once_becomes_one_order(

@@ -138,7 +138,7 @@ async def test_placing_commits_the_holds_numbers_the_order_and_announces_it(
 
     order = await service.place(session=session, draft=draft)
 
-    assert order.number == "WEBRU-000001"
+    assert order.number == "WEB-RU-000001"
     assert (order.status, order.payment_status) == ("placed", "pending")
     assert (order.subtotal, order.shipping_amount, order.total) == (350_000, 30_000, 380_000)
     assert [(ln.sku, ln.quantity, ln.total) for ln in order.lines] == [
@@ -165,7 +165,7 @@ async def test_numbers_run_per_channel(session: AsyncSession) -> None:
     assert [first.number, second.number, other.number] == [
         "WEB-000001",
         "WEB-000002",
-        "TGBOTS-000001",
+        "TG-BOT-000001",
     ]
 
 

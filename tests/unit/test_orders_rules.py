@@ -110,8 +110,10 @@ def test_only_authorized_online_payments_are_captured_automatically() -> None:
     ("code", "n", "number"),
     [
         ("web", 1, "WEB-000001"),
-        ("web-ru", 42, "WEBRU-000042"),
+        ("web-ru", 42, "WEB-RU-000042"),
         ("telegram-shop", 7, "TELEGR-000007"),
+        ("shop-a-b", 3, "SHOP-A-000003"),
+        ("abcde-fg", 3, "ABCDE-000003"),
         ("tg", 1_234_567, "TG-1234567"),
     ],
 )

@@ -128,10 +128,10 @@ def captures_automatically(method: str, payment_status: str) -> bool:
 
 
 def order_number(channel_code: str, n: int) -> str:
-    """``WEB-000042``: the channel's code (six characters, no dashes) and a running number."""
+    """``WEB-RU-000042``: the channel's code (its first six characters) and a running number."""
     if n <= 0:
         raise ValueError("order numbers start at 1")
-    prefix = channel_code.replace("-", "")[:6].upper() or "ORDER"
+    prefix = channel_code[:6].rstrip("-").upper() or "ORDER"
     return f"{prefix}-{n:06d}"
 
 
