@@ -83,6 +83,8 @@ def test_card_numbers_are_detected(value: object) -> None:
         None,
         True,
         "+7 999 123-45-67",
+        "tok_2590505465744324b56fda03",  # a Luhn-valid run inside a token's random hex
+        "wtok_ab2590505465744324",
     ],
 )
 def test_other_values_are_not_card_numbers(value: object) -> None:

@@ -104,7 +104,9 @@ def places_order(status: str, method: str) -> bool:
 
 
 _SEPARATORS = re.compile(r"[\s\-]")
-_DIGITS_RUN = re.compile(r"\d[\d \-]{11,}\d")
+# A run of digits (spaces/dashes allowed) standing on its own in text. A run glued to letters
+# or digits is part of an identifier (a PSP token's random hex), not a card number.
+_DIGITS_RUN = re.compile(r"(?<![A-Za-z0-9])\d[\d \-]{11,}\d(?![A-Za-z0-9])")
 
 
 def luhn_valid(digits: str) -> bool:
