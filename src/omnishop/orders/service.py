@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +25,10 @@ from omnishop.orders import loading, rules
 from omnishop.orders.drafts import OrderDraft
 from omnishop.orders.errors import HoldsMismatch, OrderExists
 from omnishop.orders.events import OrderCanceled, OrderPaid, OrderPlaced
+from omnishop.orders.listing import customer_orders, list_orders
 from omnishop.orders.models import Allocation, Order, OrderHistory, OrderLine, OrderSequence
 from omnishop.orders.rules import OrderStatus, PaymentStatus
-from omnishop.orders.schemas import OrderFilters, OrderInfo, OrderPage
+from omnishop.orders.schemas import OrderInfo
 from omnishop.orders.shipping import add_tracking_event, create_shipment
 
 __all__ = [
@@ -376,56 +377,3 @@ async def complete_delivered(
             done += 1
     await session.flush()
     return done
-
-
-async def list_orders(
-    *, session: AsyncSession, filters: OrderFilters, cursor: str | None, limit: int
-) -> OrderPage:
-    """Staff list, newest first, keyset-paged; filters by channel, statuses, email, dates."""
-    query = select(Order)
-    if filters.channel is not None:
-        channel = await channels.get_by_code(
-            session=session, code=filters.channel, active_only=False
-        )
-        query = query.where(Order.channel_id == channel.id)
-    if filters.status is not None:
-        query = query.where(Order.status == filters.status)
-    if filters.payment_status is not None:
-        query = query.where(Order.payment_status == filters.payment_status)
-    if filters.email is not None:
-        query = query.where(func.lower(Order.email) == filters.email.strip().lower())
-    if filters.placed_from is not None:
-        query = query.where(Order.placed_at >= filters.placed_from)
-    if filters.placed_to is not None:
-        query = query.where(Order.placed_at < filters.placed_to)
-    return await _page(session, query, cursor, limit)
-
-
-async def customer_orders(
-    *, session: AsyncSession, customer_id: uuid.UUID, cursor: str | None, limit: int
-) -> OrderPage:
-    """A customer's order history, newest first."""
-    return await _page(
-        session, select(Order).where(Order.customer_id == customer_id), cursor, limit
-    )
-
-
-async def _page(
-    session: AsyncSession, query: Select[Order], cursor: str | None, limit: int
-) -> OrderPage:
-    if not 1 <= limit <= 100:
-        raise ValidationFailed("limit must be 1–100", field="limit")
-    after = loading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Order.placed_at < at, and_(Order.placed_at == at, Order.id < last_id))
-        )
-    rows = list(
-        await session.scalars(
-            query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit + 1)
-        )
-    )
-    page = rows[:limit]
-    next_cursor = loading.encode_cursor(page[-1]) if len(rows) > limit else None
-    return OrderPage(data=await loading.summaries(session, page), next_cursor=next_cursor)
