@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from omnishop.api import (
     catalog_routes,
     channels_routes,
+    checkout_complete_routes,
     checkout_routes,
     inventory_routes,
     orders_routes,
@@ -24,6 +25,7 @@ router.include_router(catalog_routes.router)
 router.include_router(pricing_routes.router)
 router.include_router(inventory_routes.router)
 router.include_router(checkout_routes.router)
+router.include_router(checkout_complete_routes.router)
 router.include_router(payments_routes.router)
 router.include_router(orders_routes.router)
 router.include_router(webhooks_routes.router)

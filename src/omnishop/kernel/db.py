@@ -125,10 +125,14 @@ async def will_write(session: AsyncSession) -> None:
 
 
 @asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One writing transaction: commits once when the block ends, rolls back on any error."""
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession], *, writes: bool = True
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commits once when the block ends, rolls back on any error.
+    ``writes=False`` for one that only reads or runs its own units of work inside."""
     async with factory() as session:
-        await will_write(session)
+        if writes:
+            await will_write(session)
         try:
             yield session
             await session.commit()
@@ -144,3 +148,12 @@ def sibling_factory(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(
         bind=session.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
+
+
+async def step_outside(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
+    """End ``session``'s transaction early and hand back a factory for units of work of the
+    caller's own, e.g. around a call to a payment provider: no transaction of ours stays open
+    across the call, and on SQLite the write lock is free for those units of work. Only for
+    idempotent handlers and jobs, which may safely run again if a later step fails."""
+    await session.commit()
+    return sibling_factory(session)

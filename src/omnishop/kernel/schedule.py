@@ -25,18 +25,21 @@ class Periodic:
     name: str
     seconds: float
     job: Job
+    # False for a job that runs its own units of work (it gets a session that holds no
+    # write lock, so on SQLite those units of work can write).
+    writes: bool = True
     next_run: float = field(default=0.0)
 
 
 JOBS: dict[str, Periodic] = {}
 
 
-def every(seconds: float, name: str | None = None) -> Callable[[Job], Job]:
+def every(seconds: float, name: str | None = None, *, writes: bool = True) -> Callable[[Job], Job]:
     """Register ``job`` to run about every ``seconds`` in the worker."""
 
     def register(job: Job) -> Job:
         key = name or f"{job.__module__}.{job.__qualname__}"
-        JOBS[key] = Periodic(key, seconds, job)
+        JOBS[key] = Periodic(key, seconds, job, writes)
         return job
 
     return register
@@ -51,7 +54,7 @@ async def run_due(factory: async_sessionmaker[AsyncSession], *, now: float | Non
             continue
         periodic.next_run = moment + periodic.seconds
         try:
-            async with unit_of_work(factory) as session:
+            async with unit_of_work(factory, writes=periodic.writes) as session:
                 await periodic.job(session)
             ran += 1
         except Exception as exc:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import clock
-from omnishop.kernel.db import sibling_factory, unit_of_work
+from omnishop.kernel.db import step_outside, unit_of_work
 from omnishop.kernel.errors import DomainError
 from omnishop.kernel.events import handles
 from omnishop.kernel.logging import get_logger
@@ -39,15 +39,6 @@ def _uuid(value: object) -> uuid.UUID | None:
     return None if value is None else uuid.UUID(str(value))
 
 
-async def _outside_our_transaction(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
-    """End the handler's transaction before a PSP call, and hand back a factory for the units
-    of work around it. Committing early is safe because every handler is idempotent (if the
-    event is handled again, nothing happens twice); it keeps no transaction of ours open
-    across the call, and on SQLite it frees the write lock the call's own writes need."""
-    await session.commit()
-    return sibling_factory(session)
-
-
 async def _follow(session: AsyncSession, order_id: uuid.UUID, info: PaymentInfo) -> None:
     await service.set_payment_status(
         session=session, order_id=order_id, payment_status=rules.payment_status_of(info.status)
@@ -67,7 +58,7 @@ async def capture_when_placed(session: AsyncSession, event: OrderPlaced) -> None
     ):
         await _follow(session, order.id, info)  # captured already, or cash: just follow
         return
-    factory = await _outside_our_transaction(session)
+    factory = await step_outside(session)
     try:
         info = await payments.capture(factory, payment_id=payment_id)
     except DomainError as exc:  # refused by the PSP: retrying will not help, staff will see it
@@ -123,7 +114,7 @@ async def void_when_canceled(session: AsyncSession, event: OrderCanceled) -> Non
     payment_id = _uuid(event.payment_id)
     if payment_id is None:
         return
-    factory = await _outside_our_transaction(session)
+    factory = await step_outside(session)
     try:
         info = await payments.void(
             factory, payment_id=payment_id, reason=f"order {event.number} canceled: {event.reason}"

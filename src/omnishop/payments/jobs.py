@@ -19,7 +19,7 @@ async def deliver_sandbox_notifications(factory: async_sessionmaker[AsyncSession
     return await psp.deliver_due(deliver)
 
 
-@schedule.every(2)
+@schedule.every(2, writes=False)
 async def sandbox_webhooks(session: AsyncSession) -> None:
     # Never create a sandbox database from a worker: only deliver for a store that exists.
     if not store.opened():

@@ -23,7 +23,7 @@ async def queue_deliveries(session: AsyncSession, rows: list[tuple[uuid.UUID, Ev
     await delivery.fan_out(session, rows)
 
 
-@every(2, name="webhooks.send_due")
+@every(2, name="webhooks.send_due", writes=False)
 async def send_due(session: AsyncSession) -> None:
     """Post due deliveries. Sending must not sit inside a transaction, so this job opens its
     own short units of work on the same database instead of using ``session``."""
