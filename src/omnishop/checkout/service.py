@@ -13,11 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog.rules import pick
+from omnishop.catalog.sale import variants_for_sale
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
 from omnishop.checkout import delivery, rules
 from omnishop.checkout import holds as cart_holds
-from omnishop.checkout.catalog_lookup import variants_for_sale
 from omnishop.checkout.errors import (
     CartNotFound,
     CartNotOpen,
@@ -30,6 +30,7 @@ from omnishop.checkout.schemas import (
     CartUpdate,
     CartView,
     DeliveryOptions,
+    OrderRef,
 )
 from omnishop.checkout.views import cart_view
 from omnishop.inventory import allocation
@@ -37,6 +38,8 @@ from omnishop.inventory.errors import OutOfStock
 from omnishop.inventory.fulfilment import release_reference
 from omnishop.kernel import clock, ids
 from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.orders import service as orders
+from omnishop.payments import service as payments
 from omnishop.pricing import service as pricing
 
 LOCALES = ("ru", "en", "ka")
@@ -87,7 +90,14 @@ async def _view(
     if lines is None:
         lines = await _lines(session, cart.id)
     holds = await cart_holds.active(session, cart)
-    return cart_view(cart, channel_code=channel.code, lines=lines, holds=holds)
+    view = cart_view(cart, channel_code=channel.code, lines=lines, holds=holds)
+    if cart.order_id is not None:
+        order = await orders.get(session=session, order_id=cart.order_id)
+        view.order = OrderRef(id=order.id, number=order.number, token=order.token)
+    elif cart.state == CartState.AWAITING_PAYMENT and cart.payment_id is not None:
+        waiting = await payments.get(session=session, payment_id=cart.payment_id)
+        view.next_action = waiting.next_action
+    return view
 
 
 async def _finish(

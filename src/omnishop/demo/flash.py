@@ -6,9 +6,11 @@ so all of them buy the same thing the same way.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
@@ -83,3 +85,76 @@ async def seed_flash_sale(*, session: AsyncSession, units: int, tag: str = "flas
         session=session, variant_id=variant_id, location_id=location.id, quantity=units
     )
     return FlashSale(channel.code, channel.id, variant_id, location.id, units, PRICE)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One buyer's race: how far they got and what the shop said."""
+
+    buyer: int
+    step: str  # the last step tried: cart, line, contact, token, complete
+    status: int  # its HTTP status
+    code: str | None  # the problem code when it failed
+    order_number: str | None
+    seconds: float  # the whole path
+    complete_seconds: float | None  # the completion call alone
+
+
+async def buy(
+    client: httpx.AsyncClient,
+    sale: FlashSale,
+    buyer: int,
+    *,
+    card: str = "4242424242424242",
+    publishable_key: str = "pk_sandbox_demo",
+) -> Outcome:
+    """A buyer's whole path through the public HTTP API: cart → line → contact and pickup →
+    card tokenised at the sandbox PSP → completion. Stops at the first refusal."""
+    started = time.perf_counter()
+
+    def done(step: str, response: httpx.Response, order: str | None = None) -> Outcome:
+        code = None
+        if response.status_code >= 400:
+            try:
+                code = response.json().get("code")
+            except ValueError:
+                code = None
+        return Outcome(
+            buyer, step, response.status_code, code, order, time.perf_counter() - started, took
+        )
+
+    took: float | None = None
+    cart = await client.post("/api/v1/carts", json={"channel": sale.channel_code})
+    if cart.status_code != 201:
+        return done("cart", cart)
+    token = cart.json()["token"]
+    line = await client.post(
+        f"/api/v1/carts/{token}/lines", json={"variant_id": str(sale.variant_id), "quantity": 1}
+    )
+    if line.status_code != 201:
+        return done("line", line)
+    contact = await client.patch(
+        f"/api/v1/carts/{token}",
+        json={
+            "email": f"buyer{buyer}@example.com",
+            "delivery": {"kind": "pickup", "location_id": str(sale.location_id)},
+        },
+    )
+    if contact.status_code != 200:
+        return done("contact", contact)
+    tokenised = await client.post(
+        "/sandbox-psp/v1/tokens",
+        json={"number": card, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+        headers={"Authorization": f"Bearer {publishable_key}"},
+    )
+    if tokenised.status_code != 200:
+        return done("token", tokenised)
+    before = time.perf_counter()
+    completed = await client.post(
+        f"/api/v1/carts/{token}/complete",
+        json={"payment": {"method": "card", "token": tokenised.json()["id"]}},
+        headers={"Idempotency-Key": f"buyer-{buyer}-{token[:8]}"},
+    )
+    took = time.perf_counter() - before
+    number = completed.json().get("order", {}).get("number") if completed.is_success else None
+    return done("complete", completed, number)
