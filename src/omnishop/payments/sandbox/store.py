@@ -6,6 +6,7 @@ Nothing here shares omnishop's ``Base`` or database. Tables are created on first
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -107,6 +108,7 @@ class _State:
 
 
 _state = _State()
+_opening = asyncio.Lock()
 
 
 def current_url() -> str:
@@ -143,18 +145,20 @@ async def sessions() -> async_sessionmaker[AsyncSession]:
     """The store's session factory; the engine and tables are created on first use."""
     if _state.factory is not None:
         return _state.factory
-    url = current_url()
-    path = _sqlite_path(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(SandboxBase.metadata.create_all)
-    if _state.factory is not None:  # another task finished first while we awaited
-        await engine.dispose()
+    # One task creates the engine and tables; a burst of first requests waits for it
+    # (concurrent CREATE TABLEs on one SQLite file would fail each other).
+    async with _opening:
+        if _state.factory is not None:
+            return _state.factory
+        url = current_url()
+        path = _sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(SandboxBase.metadata.create_all)
+        _state.engine, _state.factory = engine, make_sessionmaker(engine)
         return _state.factory
-    _state.engine, _state.factory = engine, make_sessionmaker(engine)
-    return _state.factory
 
 
 def new_ref(prefix: str) -> str:

@@ -1,0 +1,67 @@
+"""The flash sale, through the HTTP API on a database that really commits: 500 buyers race
+for 50 units of one variant → exactly 50 orders, every other buyer a clear out-of-stock, no
+5xx, and the stock levels agree with the movement ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from omnishop.app import create_app
+from omnishop.demo.flash import FlashSale, buy, seed_flash_sale
+from omnishop.inventory.ledger import verify_ledger
+from omnishop.inventory.models import StockLevel
+from omnishop.kernel.db import make_sessionmaker, unit_of_work
+from omnishop.kernel.outbox import OutboxEvent
+from omnishop.kernel.runtime import Database
+from omnishop.kernel.settings import Settings
+from omnishop.orders.models import Order
+from omnishop.payments.models import Payment
+from tests.payments_fixtures import psp_store
+
+__all__ = ["psp_store"]
+BUYERS = 500
+UNITS = 50
+
+
+@pytest.fixture
+async def shop(fresh_engine: AsyncEngine, psp_store: str) -> AsyncIterator[Database]:
+    yield Database(engine=fresh_engine, sessions=make_sessionmaker(fresh_engine))
+
+
+async def test_500_buyers_for_50_units_make_exactly_50_orders(shop: Database) -> None:
+    async with unit_of_work(shop.sessions) as session:
+        sale: FlashSale = await seed_flash_sale(session=session, units=UNITS)
+    app = create_app(Settings(worker_in_process=False, api_cache_seconds=0), database=shop)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop", timeout=120) as c:
+        outcomes = await asyncio.gather(*(buy(c, sale, n) for n in range(BUYERS)))
+
+    won = [o for o in outcomes if o.order_number is not None]
+    lost = Counter((o.step, o.status, o.code) for o in outcomes if o.order_number is None)
+    assert not [o for o in outcomes if o.status >= 500], lost
+    assert len(won) == UNITS, lost
+    assert len({o.order_number for o in won}) == UNITS
+    assert lost == {("line", 409, "out_of_stock"): BUYERS - UNITS}
+    async with shop.sessions() as session:
+        level = await session.scalar(
+            select(StockLevel).where(StockLevel.variant_id == sale.variant_id)
+        )
+        assert level is not None
+        assert (level.on_hand, level.reserved, level.committed) == (UNITS, 0, UNITS)
+        check = await verify_ledger(
+            session=session, variant_id=sale.variant_id, location_id=sale.location_id
+        )
+        assert check.ok, check
+        assert await session.scalar(select(func.count()).select_from(Order)) == UNITS
+        assert await session.scalar(select(func.count()).select_from(Payment)) == UNITS
+        placed = await session.scalar(
+            select(func.count()).where(OutboxEvent.topic == "orders.placed")
+        )
+        assert placed == UNITS
