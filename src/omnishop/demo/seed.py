@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from omnishop import handlers
+from omnishop.checkout.demo import seed_shipping
 from omnishop.demo import loaders, places, rules, steps
 from omnishop.demo.steps import Context, Counts, ProductSeed
 from omnishop.inventory.schemas import LocationCreate
@@ -120,6 +121,7 @@ async def seed(
         await _products(database, data, ctx, progress)
         async with unit_of_work(database.sessions) as session:
             await steps.ensure_staff(session=session, counts=counts)
+            await seed_shipping(session)
         phases["writing"] = time.perf_counter() - mark
     mark = time.perf_counter()
     indexed = await _reindex(database, console)
