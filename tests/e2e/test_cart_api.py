@@ -17,9 +17,11 @@ from tests.integration.test_cart_fixtures import MOSCOW, Shop, open_shop, russia
 CARTS = "/api/v1/carts"
 
 
-async def shop(sessions: async_sessionmaker[AsyncSession], **stock: int) -> Shop:
+async def shop(
+    sessions: async_sessionmaker[AsyncSession], *, in_warehouse: int = 10, in_store: int = 2
+) -> Shop:
     async with unit_of_work(sessions) as session:
-        opened = await open_shop(session, **stock)
+        opened = await open_shop(session, in_warehouse=in_warehouse, in_store=in_store)
         await russian_shipping(session)
     return opened
 

@@ -41,7 +41,7 @@ async def test_bad_hold_minutes_or_rule_is_a_problem_naming_the_field(
     headers = await api_key("channels:write")
     await client.post("/api/v1/channels", json=NEW, headers=headers)
 
-    cases = [
+    cases: list[dict[str, object]] = [
         {"hold_minutes": 0},
         {"hold_minutes": 1441},
         {"hold_minutes": "soon"},

@@ -95,7 +95,10 @@ def test_weight_rates_take_the_first_tier_that_fits_and_none_beyond(
 
 
 def test_value_rates_and_free_shipping_threshold() -> None:
-    tiers = [{"up_to": 100000, "amount": 500}, {"up_to": None, "amount": 200}]
+    tiers: list[dict[str, int | None]] = [
+        {"up_to": 100000, "amount": 500},
+        {"up_to": None, "amount": 200},
+    ]
 
     def rate(value: int, free_over: int | None = None) -> int | None:
         return rules.shipping_rate(

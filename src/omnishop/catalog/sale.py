@@ -1,7 +1,6 @@
-"""What checkout needs to know about variants: can it be sold in a channel, its name, weight.
+"""Catalog service for selling: can a variant be sold in a channel, its name and weight.
 
-Read-only. It reads the catalog's tables because catalog.service has no variant-level lookup
-yet; it belongs in ``catalog.service`` (same name and signature) and should move there.
+Read-only; the cart and every channel that sells ask here before taking stock.
 """
 
 from __future__ import annotations

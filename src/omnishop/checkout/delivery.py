@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.catalog.sale import variants_for_sale
 from omnishop.channels.models import Channel
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout import shipping
-from omnishop.checkout.catalog_lookup import variants_for_sale
 from omnishop.checkout.errors import (
     DeliveryUnavailable,
     PickupUnavailable,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +19,7 @@ from omnishop.kernel.logging import get_logger
 
 log = get_logger(__name__)
 Job = Callable[[AsyncSession], Awaitable[object]]
+J = TypeVar("J", bound=Job)
 
 
 @dataclass
@@ -34,10 +36,10 @@ class Periodic:
 JOBS: dict[str, Periodic] = {}
 
 
-def every(seconds: float, name: str | None = None, *, writes: bool = True) -> Callable[[Job], Job]:
+def every(seconds: float, name: str | None = None, *, writes: bool = True) -> Callable[[J], J]:
     """Register ``job`` to run about every ``seconds`` in the worker."""
 
-    def register(job: Job) -> Job:
+    def register(job: J) -> J:
         key = name or f"{job.__module__}.{job.__qualname__}"
         JOBS[key] = Periodic(key, seconds, job, writes)
         return job
