@@ -91,29 +91,25 @@ async def complete(
 async def _claim(session: AsyncSession, token: str) -> Cart | Completion:
     """Take the cart for this completion, or say what became of an earlier one."""
     now = clock.now()
-    claimed = (
-        await session.execute(
-            update(Cart)
-            .where(
-                Cart.token == token,
-                or_(
-                    Cart.state == CartState.OPEN,
-                    (Cart.state == CartState.COMPLETING)
-                    & (Cart.completing_since < now - STALE_CLAIM),
-                ),
-            )
-            .values(state=CartState.COMPLETING, completing_since=now, last_activity_at=now)
-            .returning(Cart.id)
-            .execution_options(synchronize_session=False)
+    # One statement claims and loads the cart (RETURNING the row).
+    claimed = await session.scalar(
+        update(Cart)
+        .where(
+            Cart.token == token,
+            or_(
+                Cart.state == CartState.OPEN,
+                (Cart.state == CartState.COMPLETING) & (Cart.completing_since < now - STALE_CLAIM),
+            ),
         )
-    ).scalar()
-    cart = await session.scalar(
-        select(Cart).where(Cart.token == token).execution_options(populate_existing=True)
+        .values(state=CartState.COMPLETING, completing_since=now, last_activity_at=now)
+        .returning(Cart)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
+    if claimed is not None:
+        return claimed
+    cart = await session.scalar(select(Cart).where(Cart.token == token))
     if cart is None:
         raise NotFound("cart not found", field="token")
-    if claimed is not None:
-        return cart
     outcome = await _earlier_outcome(session, cart)
     return outcome.cart if isinstance(outcome, Retaken) else outcome
 
@@ -276,7 +272,7 @@ async def finalize(
 async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) -> Any:
     """In the caller's transaction: order + committed stock + attached payment + cart done.
     The cart must be owned by this payment (completing or awaiting it)."""
-    done = await session.execute(
+    cart = await session.scalar(
         update(Cart)
         .where(
             Cart.id == cart_id,
@@ -284,12 +280,11 @@ async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) ->
             Cart.state.in_([CartState.COMPLETING, CartState.AWAITING_PAYMENT]),
         )
         .values(state=CartState.COMPLETED, last_activity_at=clock.now())
-        .execution_options(synchronize_session=False)
+        .returning(Cart)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if done.rowcount == 0:  # type: ignore[attr-defined]
+    if cart is None:
         raise CheckoutInProgress("the cart is no longer waiting for this payment")
-    cart = await session.get(Cart, cart_id, populate_existing=True)
-    assert cart is not None
     lines = list(
         await session.scalars(
             select(CartLine).where(CartLine.cart_id == cart_id).order_by(CartLine.created_at)
