@@ -64,18 +64,36 @@ def log_attempt(
 
 
 async def move(session: AsyncSession, payment: Payment, target: Status, **values: Any) -> bool:
-    """Move from the status we saw to ``target`` if nobody moved it first; True if we did."""
+    """Move from the status we saw to ``target`` if nobody moved it first; True if we did.
+    Either way ``payment`` is left as the database has it now."""
     seen = payment.status
     rules.transition(seen, target)
-    moved = await session.scalar(
+    moved = await _update(session, payment.id, seen, target, values)
+    if moved is None:
+        await session.refresh(payment)
+        return False
+    if moved is not payment:  # not expected: the identity map holds one object per row
+        await session.refresh(payment)
+    return True
+
+
+async def _update(
+    session: AsyncSession,
+    payment_id: uuid.UUID,
+    seen: str,
+    target: Status,
+    values: dict[str, Any],
+) -> Payment | None:
+    """``UPDATE ... WHERE status = <seen> RETURNING *``: the moved payment (the one in the
+    identity map, refreshed from the returned row), or None if it was not at ``seen``."""
+    moved: Payment | None = await session.scalar(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status == seen)
+        .where(Payment.id == payment_id, Payment.status == seen)
         .values(status=target.value, updated_at=clock.now(), **values)
-        .returning(Payment.id)
-        .execution_options(synchronize_session=False)
+        .returning(Payment)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    await session.refresh(payment)
-    return moved is not None
+    return moved
 
 
 async def emit_for(session: AsyncSession, payment: Payment, reason: str | None = None) -> None:
@@ -141,23 +159,37 @@ async def apply(
     result: GatewayResult,
     *,
     reason: str | None = None,
-) -> bool:
-    """Bring our record up to what the PSP reports; returns True when the PSP's charge must
-    be voided because we had already given the payment up."""
-    for _ in range(RETRIES):
+    seen: str | None = None,
+) -> tuple[Payment, bool]:
+    """Bring our record up to what the PSP reports. Returns the payment as it is now and
+    whether the PSP's charge must be voided because we had already given the payment up.
+
+    ``seen`` is the status the caller read before calling the PSP: the move from it is tried
+    straight away (one conditional UPDATE, no read); only if somebody moved the payment
+    meanwhile is it read again and the move retried from what it became."""
+    payment: Payment | None = None
+    if seen is not None:
+        target = rules.settle(seen, result.status)
+        if target is not None:
+            rules.transition(seen, target)
+            payment = await _update(session, payment_id, seen, target, _values_for(target, result))
+            if payment is not None:
+                await emit_for(session, payment, reason)
+    if payment is None:
         payment = await load(session, payment_id)
-        target = rules.settle(payment.status, result.status)
-        if target is None:
-            break
-        if await move(session, payment, target, **_values_for(target, result)):
-            await emit_for(session, payment, reason)
-            break
-    payment = await load(session, payment_id)
+        for _ in range(RETRIES):
+            target = rules.settle(payment.status, result.status)
+            if target is None:
+                break
+            # move leaves ``payment`` current, moved or not: the next round settles from it.
+            if await move(session, payment, target, **_values_for(target, result)):
+                await emit_for(session, payment, reason)
+                break
     await _external_refunds(session, payment, result)
     if rules.must_void(payment.status, result.status):
         log.warning("payment given up but held at the provider", payment_id=str(payment_id))
-        return True
-    return False
+        return payment, True
+    return payment, False
 
 
 async def _external_refunds(session: AsyncSession, payment: Payment, result: GatewayResult) -> None:

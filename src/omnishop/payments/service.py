@@ -152,9 +152,17 @@ async def authorize(factory: Factory, *, payment_id: uuid.UUID) -> PaymentInfo:
                 failure_code="provider_unavailable",
                 failure_message="the payment provider could not be reached",
             )
-            await recording.apply(session, payment_id, failure)
-            return PaymentInfo.of(await load(session, payment_id))
-    return await _record(factory, payment_id, "authorize", request.idempotency_key, started, result)
+            payment, _ = await recording.apply(session, payment_id, failure, seen=Status.PENDING)
+            return PaymentInfo.of(payment)
+    return await _record(
+        factory,
+        payment_id,
+        "authorize",
+        request.idempotency_key,
+        started,
+        result,
+        seen=Status.PENDING,
+    )
 
 
 async def _record(
@@ -166,7 +174,10 @@ async def _record(
     result: GatewayResult,
     *,
     reason: str | None = None,
+    seen: str | None = None,
 ) -> PaymentInfo:
+    """Log the call and record its outcome in one unit of work. ``seen``: the status read
+    before the call, when known (see ``recording.apply``)."""
     async with unit_of_work(factory) as session:
         recording.log_attempt(
             session,
@@ -176,8 +187,10 @@ async def _record(
             started=started,
             result=result,
         )
-        compensate = await recording.apply(session, payment_id, result, reason=reason)
-        info = PaymentInfo.of(await load(session, payment_id))
+        payment, compensate = await recording.apply(
+            session, payment_id, result, reason=reason, seen=seen
+        )
+        info = PaymentInfo.of(payment)
     if compensate and result.provider_ref:
         await _void_at_provider(factory, info, result.provider_ref)
     return info
@@ -247,7 +260,9 @@ async def capture(
     key = f"capture:{payment_id}"
     started = time.monotonic()
     result = await gateways.get(provider).capture(ref, wanted, key)
-    info = await _record(factory, payment_id, "capture", key, started, result)
+    info = await _record(
+        factory, payment_id, "capture", key, started, result, seen=Status.AUTHORIZED
+    )
     if result.status not in CAPTURED_LIKE:
         raise PaymentOperationFailed(
             result.failure_message or "the capture was refused", reason=result.failure_code
@@ -284,7 +299,9 @@ async def void(factory: Factory, *, payment_id: uuid.UUID, reason: str) -> Payme
         key = f"void:{payment_id}"
         started = time.monotonic()
         result = await gateways.get(info.provider).void(info.provider_ref, key)
-        info = await _record(factory, payment_id, "void", key, started, result, reason=reason)
+        info = await _record(
+            factory, payment_id, "void", key, started, result, reason=reason, seen=status
+        )
         if info.status in CAPTURED_LIKE:  # captured at the PSP meanwhile: refund instead
             return await void(factory, payment_id=payment_id, reason=reason)
         return info
@@ -341,7 +358,7 @@ async def sync(factory: Factory, *, payment_id: uuid.UUID) -> PaymentInfo:
             failure_code="not_at_provider",
             failure_message="the payment provider has no such charge",
         )
-    return await _record(factory, payment_id, "retrieve", key, started, result)
+    return await _record(factory, payment_id, "retrieve", key, started, result, seen=info.status)
 
 
 async def get(*, session: AsyncSession, payment_id: uuid.UUID) -> PaymentInfo:
@@ -407,8 +424,8 @@ async def receive_webhook(
         if not known or payment_id is None:
             log.info("webhook for an unknown payment", event_id=event.id)
             return
-        compensate = await recording.apply(session, payment_id, event.charge)
-        info = PaymentInfo.of(await load(session, payment_id))
+        payment, compensate = await recording.apply(session, payment_id, event.charge)
+        info = PaymentInfo.of(payment)
     if compensate and event.charge.provider_ref:
         await _void_at_provider(factory, info, event.charge.provider_ref)
 
