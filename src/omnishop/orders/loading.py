@@ -141,8 +141,29 @@ async def info(session: AsyncSession, order: Order, *, with_history: bool = Fals
     """Everything about one order, loaded in a handful of queries."""
     channel = await channels.get(session=session, channel_id=order.channel_id)
     lines = await lines_of(session, order.id)
+    return build(
+        order,
+        channel.code,
+        lines,
+        await allocations_of(session, [ln.id for ln in lines]),
+        shipments=await shipments_of(session, order.id),
+        history=await history_of(session, order.id) if with_history else [],
+    )
+
+
+def build(
+    order: Order,
+    channel_code: str,
+    lines: Sequence[OrderLine],
+    allocations: Sequence[Allocation],
+    *,
+    shipments: Sequence[ShipmentInfo] = (),
+    history: Sequence[HistoryInfo] = (),
+) -> OrderInfo:
+    """The info shape of an order from its rows (``lines`` in position order); no query, so
+    an order just written is described without reading it back."""
     per_line: dict[uuid.UUID, list[Allocation]] = defaultdict(list)
-    for a in await allocations_of(session, [ln.id for ln in lines]):
+    for a in sorted(allocations, key=lambda a: (a.order_line_id, a.id)):
         per_line[a.order_line_id].append(a)
     return OrderInfo(
         id=order.id,
@@ -151,7 +172,7 @@ async def info(session: AsyncSession, order: Order, *, with_history: bool = Fals
         status=order.status,
         payment_status=order.payment_status,
         channel_id=order.channel_id,
-        channel_code=channel.code,
+        channel_code=channel_code,
         cart_id=order.cart_id,
         customer_id=order.customer_id,
         email=order.email,
@@ -182,11 +203,11 @@ async def info(session: AsyncSession, order: Order, *, with_history: bool = Fals
             )
             for ln in lines
         ],
-        shipments=await shipments_of(session, order.id),
+        shipments=list(shipments),
         placed_at=order.placed_at,
         canceled_at=order.canceled_at,
         cancel_reason=order.cancel_reason,
-        history=await history_of(session, order.id) if with_history else [],
+        history=list(history),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -60,63 +60,58 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
     )
     hold_ids = [h for ln in draft.lines for h in ln.hold_ids]
     if len(set(hold_ids)) != len(hold_ids):
+        if await _exists_for_cart(session, draft.cart_id):
+            raise OrderExists("this cart already has an order", field="cart_id")
         raise HoldsMismatch("a hold is listed twice", field="lines")
-    if await _exists_for_cart(session, draft.cart_id):
-        raise OrderExists("this cart already has an order", field="cart_id")
     channel = await channels.get(session=session, channel_id=draft.channel_id)
     order_id = ids.new_id()
+    # No look for an earlier order of this cart first: the unique cart_id is the guard. Its
+    # holds, number and order row go in one savepoint, so a refusal leaves nothing behind.
+    inserting = False
     try:
-        holds = await _commit_holds(session, hold_ids, f"order:{order_id}")
-    except HoldReleased as exc:
-        # A concurrent completion of the same cart committed these holds first.
+        async with session.begin_nested():
+            holds = await _commit_holds(session, hold_ids, f"order:{order_id}")
+            by_id = {h.id: h for h in holds}
+            _check_holds(draft, by_id)
+            number = rules.order_number(channel.code, await _next_number(session, channel.id))
+            order = Order(
+                id=order_id,
+                number=number,
+                channel_id=channel.id,
+                customer_id=draft.customer_id,
+                cart_id=draft.cart_id,
+                token=ids.new_token(24),
+                email=draft.email,
+                phone=draft.phone,
+                locale=draft.locale,
+                status=OrderStatus.PLACED,
+                payment_status=PaymentStatus.PENDING,
+                payment_id=draft.payment_id,
+                payment_method=draft.payment_method,
+                currency=currency,
+                subtotal=totals.subtotal,
+                shipping_amount=totals.shipping,
+                total=totals.total,
+                delivery=dict(draft.delivery),
+                placed_at=clock.now(),
+            )
+            session.add(order)
+            inserting = True
+            await session.flush()
+    except IntegrityError as exc:
+        if not inserting:
+            raise
+        # the unique cart_id: the guard against a double order
+        raise OrderExists("this cart already has an order", field="cart_id") from exc
+    except (HoldReleased, HoldsMismatch) as exc:
+        # Most likely an order of this cart (maybe a concurrent one) committed the holds.
         if await _exists_for_cart(session, draft.cart_id):
             raise OrderExists("this cart already has an order", field="cart_id") from exc
         raise
-    by_id = {h.id: h for h in holds}
-    for index, draft_line in enumerate(draft.lines):
-        line_holds = [by_id[h] for h in draft_line.hold_ids]
-        if (
-            not line_holds
-            or any(h.variant_id != draft_line.variant_id for h in line_holds)
-            or sum(h.quantity for h in line_holds) != draft_line.quantity
-        ):
-            raise HoldsMismatch(
-                "the holds of this line are not its variant and quantity",
-                field=f"lines[{index}].hold_ids",
-            )
-
-    number = rules.order_number(channel.code, await _next_number(session, channel.id))
-    order = Order(
-        id=order_id,
-        number=number,
-        channel_id=channel.id,
-        customer_id=draft.customer_id,
-        cart_id=draft.cart_id,
-        token=ids.new_token(24),
-        email=draft.email,
-        phone=draft.phone,
-        locale=draft.locale,
-        status=OrderStatus.PLACED,
-        payment_status=PaymentStatus.PENDING,
-        payment_id=draft.payment_id,
-        payment_method=draft.payment_method,
-        currency=currency,
-        subtotal=totals.subtotal,
-        shipping_amount=totals.shipping,
-        total=totals.total,
-        delivery=dict(draft.delivery),
-        placed_at=clock.now(),
-    )
-    try:
-        async with session.begin_nested():
-            session.add(order)
-            await session.flush()
-    except IntegrityError as exc:  # the unique cart_id: the last guard against a double order
-        raise OrderExists("this cart already has an order", field="cart_id") from exc
 
     # Lines before allocations: without ORM relationships the flush does not order them.
     order_lines: list[OrderLine] = []
-    rows: list[Allocation | OrderHistory] = []
+    allocations: list[Allocation] = []
     for index, draft_line in enumerate(draft.lines):
         line_holds = [by_id[h] for h in draft_line.hold_ids]
         line = OrderLine(
@@ -131,15 +126,19 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
             total=draft_line.quantity * draft_line.unit_amount,
         )
         order_lines.append(line)
-        rows.extend(
+        allocations.extend(
             Allocation(
+                id=ids.new_id(),
                 order_line_id=line.id,
                 location_id=h.location_id,
                 quantity=h.quantity,
+                shipped=0,
+                released=0,
                 reservation_id=h.id,
             )
             for h in line_holds
         )
+    rows: list[Allocation | OrderHistory] = [*allocations]
     rows.append(
         OrderHistory(
             order_id=order.id,
@@ -166,7 +165,22 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
             currency=currency,
         ),
     )
-    return await loading.info(session, order)
+    # Built from the rows just written: a new order has no shipments yet.
+    return loading.build(order, channel.code, order_lines, allocations)
+
+
+def _check_holds(draft: OrderDraft, by_id: Mapping[uuid.UUID, Reservation]) -> None:
+    for index, draft_line in enumerate(draft.lines):
+        line_holds = [by_id[h] for h in draft_line.hold_ids]
+        if (
+            not line_holds
+            or any(h.variant_id != draft_line.variant_id for h in line_holds)
+            or sum(h.quantity for h in line_holds) != draft_line.quantity
+        ):
+            raise HoldsMismatch(
+                "the holds of this line are not its variant and quantity",
+                field=f"lines[{index}].hold_ids",
+            )
 
 
 async def _exists_for_cart(session: AsyncSession, cart_id: uuid.UUID) -> bool:
