@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from omnishop.inventory import reservations
+from omnishop.kernel import ids
 from omnishop.orders import service
 from omnishop.orders.errors import OrderExists
 from tests.integration.test_orders_service import hold, level, make_draft, shop, topics
@@ -86,3 +87,14 @@ async def test_a_second_order_of_a_cart_is_refused_and_changes_nothing(
     # The refused attempt took no number.
     other = await make_draft(session, s, kettles=1, mugs=0)
     assert (await service.place(session=session, draft=other)).number == "WEB-RU-000002"
+
+
+async def test_the_caller_may_choose_the_order_id(session: AsyncSession) -> None:
+    s = await shop(session)
+    chosen = ids.new_id()
+    draft = replace(await make_draft(session, s), order_id=chosen)
+
+    placed = await service.place(session=session, draft=draft)
+
+    assert placed.id == chosen
+    assert (await service.get(session=session, order_id=chosen)).cart_id == draft.cart_id

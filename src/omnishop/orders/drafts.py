@@ -35,3 +35,6 @@ class OrderDraft:
     payment_method: str  # card, wallet, sbp, cod, pay_at_pickup
     locale: str = "ru"
     extra: dict[str, Any] = field(default_factory=dict)
+    # The id the order gets, when the caller picks it up front (checkout can then mark the cart
+    # with it in the statement that completes the cart); a new one by default.
+    order_id: uuid.UUID | None = None

@@ -64,7 +64,7 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
             raise OrderExists("this cart already has an order", field="cart_id")
         raise HoldsMismatch("a hold is listed twice", field="lines")
     channel = await channels.get(session=session, channel_id=draft.channel_id)
-    order_id = ids.new_id()
+    order_id = draft.order_id or ids.new_id()
     # No look for an earlier order of this cart first: the unique cart_id is the guard. Its
     # holds, number and order row go in one savepoint, so a refusal leaves nothing behind.
     inserting = False
