@@ -36,7 +36,7 @@ from omnishop.checkout.models import Cart, CartLine, CartState
 from omnishop.inventory import allocation
 from omnishop.inventory.errors import OutOfStock
 from omnishop.inventory.reservations import holds_for
-from omnishop.kernel import clock
+from omnishop.kernel import clock, ids
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict, DomainError, NotFound
 from omnishop.kernel.logging import get_logger
@@ -272,6 +272,7 @@ async def finalize(
 async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) -> Any:
     """In the caller's transaction: order + committed stock + attached payment + cart done.
     The cart must be owned by this payment (completing or awaiting it)."""
+    order_id = ids.new_id()  # chosen here so the cart records it in the same UPDATE
     cart = await session.scalar(
         update(Cart)
         .where(
@@ -279,7 +280,7 @@ async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) ->
             Cart.payment_id == paid.id,
             Cart.state.in_([CartState.COMPLETING, CartState.AWAITING_PAYMENT]),
         )
-        .values(state=CartState.COMPLETED, last_activity_at=clock.now())
+        .values(state=CartState.COMPLETED, order_id=order_id, last_activity_at=clock.now())
         .returning(Cart)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
@@ -290,14 +291,12 @@ async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) ->
             select(CartLine).where(CartLine.cart_id == cart_id).order_by(CartLine.created_at)
         )
     )
-    order = await orders.place(session=session, draft=_draft(cart, lines, paid))
+    order = await orders.place(session=session, draft=_draft(cart, lines, paid, order_id))
     await payments.attach_order(session=session, payment_id=paid.id, order_id=order.id)
-    cart.order_id = order.id
-    await session.flush()
     return order
 
 
-def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo) -> OrderDraft:
+def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.UUID) -> OrderDraft:
     delivery = dict(cart.delivery or {})
     if cart.shipping_address and delivery.get("kind") != "pickup":
         delivery["address"] = cart.shipping_address
@@ -324,6 +323,7 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo) -> OrderDraft:
         payment_id=paid.id,
         payment_method=paid.method,
         locale=cart.locale,
+        order_id=order_id,
     )
 
 
