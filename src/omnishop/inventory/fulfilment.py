@@ -77,17 +77,18 @@ async def commit_holds(
     wanted = list(dict.fromkeys(hold_ids))
     if not wanted:
         return []
-    claimed = set(
-        (
-            await session.execute(
-                update(Reservation)
-                .where(Reservation.id.in_(wanted), Reservation.released_at.is_(None))
-                .values(released_at=clock.now())
-                .returning(Reservation.id)
-                .execution_options(synchronize_session=False)
-            )
-        ).scalars()
-    )
+    # One statement claims the holds and returns them (RETURNING the rows).
+    found = {
+        h.id: h
+        for h in await session.scalars(
+            update(Reservation)
+            .where(Reservation.id.in_(wanted), Reservation.released_at.is_(None))
+            .values(released_at=clock.now())
+            .returning(Reservation)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    }
+    claimed = set(found)
     if len(claimed) != len(wanted):
         if claimed:  # undo our part so the caller's transaction is as it was
             await session.execute(
@@ -105,14 +106,6 @@ async def commit_holds(
             field="hold_ids",
             reservation_ids=[str(i) for i in lost],
         )
-    found = {
-        h.id: h
-        for h in await session.scalars(
-            select(Reservation)
-            .where(Reservation.id.in_(wanted))
-            .execution_options(populate_existing=True)
-        )
-    }
     holds = [found[i] for i in wanted]
     per_level: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     for h in holds:
