@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, delete, select
+from sqlalchemy import Integer, LargeBinary, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -89,11 +89,15 @@ async def complete(
     response: StoredResponse,
 ) -> None:
     async with unit_of_work(factory) as session:
-        record = await session.get(IdempotencyRecord, (scope, key))
-        if record is not None:
-            record.status_code = response.status_code
-            record.response_headers = response.headers
-            record.response_body = response.body
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+            .values(
+                status_code=response.status_code,
+                response_headers=response.headers,
+                response_body=response.body,
+            )
+        )
 
 
 async def release(factory: async_sessionmaker[AsyncSession], *, scope: str, key: str) -> None:
