@@ -107,13 +107,14 @@ async def start_servers(url: str, psp_url: str, workers: int, log: Path) -> tupl
     }
     command = [sys.executable, "-m", "uvicorn", "omnishop.app:create_app", "--factory"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    command += ["--timeout-keep-alive", "60"]
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(*command, env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as client:
         for _ in range(400):
             try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
+                if (await client.get(f"{base}/healthz")).status_code == 200:
                     return process, base
             except httpx.TransportError:
                 pass

@@ -159,6 +159,12 @@ async def hold(
         raise ValidationFailed("quantity must be from 1", field="quantity")
     point = _point(near)
     ttl = hold_ttl(channel)
+    # Sold out is answered from a plain read, without queueing for the lock: in a flash
+    # sale most buyers arrive after the last unit is held, and must not wait behind those
+    # who hold it. (A unit released this very moment is missed: the same as arriving first.)
+    seen = await _candidates(session, variant_id, channel, point, location_id)
+    if sum(c.available for c in seen) < quantity:
+        raise OutOfStock(variant_id, quantity)
     await _lock_variant(session, variant_id)
     taken: dict[uuid.UUID, int] = {}  # location -> units, in take order
     levels: dict[uuid.UUID, uuid.UUID] = {}  # location -> level
