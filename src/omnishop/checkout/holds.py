@@ -61,6 +61,7 @@ async def resize(
     line: CartLine,
     quantity: int,
     holds: Mapping[uuid.UUID, Reservation],
+    reservation_id: uuid.UUID | None = None,
 ) -> None:
     """Make the line hold exactly ``quantity`` units: growing holds the difference (at the
     chosen pickup location if any), shrinking gives units back at once, newest holds first.
@@ -77,6 +78,7 @@ async def resize(
             channel=channel,
             near=near_of(cart),
             location_id=pickup_location(cart),
+            reservation_id=reservation_id,
         )
         kept += [h.id for h in taken]
     elif quantity < held:

@@ -7,6 +7,7 @@ Every change needs an ``open`` cart; it refreshes the cart's activity and its ho
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,6 +37,7 @@ from omnishop.checkout.views import cart_view
 from omnishop.inventory import allocation
 from omnishop.inventory.errors import OutOfStock
 from omnishop.inventory.fulfilment import release_reference
+from omnishop.inventory.models import Reservation
 from omnishop.kernel import clock, ids
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.orders import service as orders
@@ -229,8 +231,7 @@ async def add_line(
         session.add(line)
         lines.append(line)
     line.unit_amount, line.sku, line.name = amount, sku, name
-    await _resize(session, cart, channel, line, target)
-    return await _finish(session, cart, channel, lines)
+    return await _grow(session, cart, channel, lines, line, target)
 
 
 async def update_line(
@@ -243,8 +244,7 @@ async def update_line(
     cart, channel = await _open(session, token)
     lines = await _lines(session, cart.id)
     line = _line(lines, line_id)
-    await _resize(session, cart, channel, line, quantity)
-    return await _finish(session, cart, channel, lines)
+    return await _grow(session, cart, channel, lines, line, quantity)
 
 
 async def remove_line(*, session: AsyncSession, token: str, line_id: uuid.UUID) -> CartView:
@@ -265,14 +265,52 @@ def _line(lines: list[CartLine], line_id: uuid.UUID) -> CartLine:
     raise LineNotFound("no such line in this cart", field="line_id")
 
 
-async def _resize(
-    session: AsyncSession, cart: Cart, channel: Channel, line: CartLine, quantity: int
-) -> None:
+async def _grow(
+    session: AsyncSession,
+    cart: Cart,
+    channel: Channel,
+    lines: list[CartLine],
+    line: CartLine,
+    quantity: int,
+) -> CartView:
+    """Set a line's quantity. When it grows, every other write comes first and the stock
+    row is updated last: in a flash sale that row is contended, and its lock is held from
+    that UPDATE until the commit, so nothing else may sit in between."""
     holds = await cart_holds.active(session, cart)
+    mine = cart_holds.of_line(line, holds)
+    if quantity <= sum(h.quantity for h in mine):
+        await _resize(session, cart, channel, line, quantity, holds)
+        return await _finish(session, cart, channel, lines)
+    planned = ids.new_id()  # the new hold's id, recorded on the line before it exists
+    line.quantity = quantity
+    line.hold_ids = [str(h.id) for h in mine] + [str(planned)]
+    await session.flush()
+    await allocation.extend(
+        session=session, reference=cart_holds.reference_of(cart.id), channel=channel
+    )
+    await delivery.requote(session, cart, channel, lines)
+    await session.flush()
+    await _resize(session, cart, channel, line, quantity, holds, planned)
+    await session.flush()  # nothing to write unless the hold had to be split
+    return await _view(session, cart, channel, lines)
+
+
+async def _resize(
+    session: AsyncSession,
+    cart: Cart,
+    channel: Channel,
+    line: CartLine,
+    quantity: int,
+    holds: Mapping[uuid.UUID, Reservation] | None = None,
+    planned: uuid.UUID | None = None,
+) -> None:
+    if holds is None:
+        holds = await cart_holds.active(session, cart)
     try:
         await cart_holds.resize(
-            session, cart=cart, channel=channel, line=line, quantity=quantity, holds=holds
-        )
+            session, cart=cart, channel=channel, line=line, quantity=quantity, holds=holds,
+            reservation_id=planned,
+        )  # fmt: skip
     except OutOfStock as exc:
         location = cart_holds.pickup_location(cart)
         if location is None:

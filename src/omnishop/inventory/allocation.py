@@ -28,7 +28,7 @@ from omnishop.inventory.models import (
     StockLevel,
 )
 from omnishop.inventory.reservations import DEFAULT_HOLD, release, serves
-from omnishop.kernel import clock, outbox
+from omnishop.kernel import clock, ids, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 
 # Rounds of "read availability, take" before giving up when concurrent buyers keep winning.
@@ -137,6 +137,43 @@ async def _take_at(session: AsyncSession, level_id: uuid.UUID, quantity: int) ->
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
+async def _hold_at_once(
+    session: AsyncSession,
+    variant_id: uuid.UUID,
+    quantity: int,
+    reference: str,
+    channel: Channel,
+    at: _Candidate,
+    reservation_id: uuid.UUID | None,
+) -> Reservation | None:
+    """The common case: one location has it all. The hold, its ledger row and its event are
+    written first and the contended stock row is updated last, so its row lock is held only
+    until the caller commits, not across the other writes. No variant lock is needed: one
+    row, one conditional UPDATE. None when a concurrent buyer won the units meanwhile."""
+    async with session.begin_nested() as attempt:
+        won = Reservation(
+            id=reservation_id or ids.new_id(),
+            variant_id=variant_id,
+            location_id=at.location_id,
+            quantity=quantity,
+            reference=reference,
+            channel_id=channel.id,
+            expires_at=clock.now() + hold_ttl(channel),
+        )
+        session.add(won)
+        move = Move(
+            variant_id, at.location_id, MovementKind.RESERVE, "reserved", quantity,
+            reference=reference, reason=f"hold {won.id}",
+        )  # fmt: skip
+        await ledger.record(session, [move])
+        await outbox.emit(session, StockChanged(variant_id=variant_id, location_id=at.location_id))
+        await session.flush()
+        if await _take_at(session, at.level_id, quantity):
+            return won
+        await attempt.rollback()
+    return None
+
+
 async def hold(
     *,
     session: AsyncSession,
@@ -146,6 +183,7 @@ async def hold(
     channel: Channel,
     near: tuple[float, float] | None = None,
     location_id: uuid.UUID | None = None,
+    reservation_id: uuid.UUID | None = None,
 ) -> list[Reservation]:
     """Hold ``quantity`` of a variant for ``reference`` (e.g. ``cart:<id>``) in a channel.
 
@@ -154,7 +192,8 @@ async def hold(
     split over several locations, one reservation each. With ``location_id`` only that
     location is used (it must be active and serve the channel). The holds live
     ``hold_ttl(channel)``. Raises ``OutOfStock`` (409 ``out_of_stock``) when the total cannot
-    be held; nothing is left taken then."""
+    be held; nothing is left taken then. ``reservation_id`` names the hold when one location
+    takes it all (the caller can record it before the stock row is touched)."""
     if quantity <= 0 or quantity > MAX_QUANTITY:
         raise ValidationFailed("quantity must be from 1", field="quantity")
     point = _point(near)
@@ -165,6 +204,13 @@ async def hold(
     seen = await _candidates(session, variant_id, channel, point, location_id)
     if sum(c.available for c in seen) < quantity:
         raise OutOfStock(variant_id, quantity)
+    first = next((c for c in seen if c.available >= quantity), None)
+    if first is not None:
+        won = await _hold_at_once(
+            session, variant_id, quantity, reference, channel, first, reservation_id
+        )
+        if won is not None:
+            return [won]
     await _lock_variant(session, variant_id)
     taken: dict[uuid.UUID, int] = {}  # location -> units, in take order
     levels: dict[uuid.UUID, uuid.UUID] = {}  # location -> level
