@@ -136,6 +136,10 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
     folder = Path(tempfile.mkdtemp(prefix="omnishop-flash-"))
     name, plain = await create_database(args.postgres)
     url = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
+    # The PSP's own store, in its own PostgreSQL database: several server processes writing
+    # one SQLite file would measure SQLite's file lock, not the shop.
+    psp_name, psp_plain = await create_database(args.postgres)
+    psp_url = psp_plain.replace("postgresql://", "postgresql+asyncpg://", 1)
     engine = make_engine(url)
     process = None
     try:
@@ -151,9 +155,7 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
             sale = await seed_flash_sale(session=session, units=args.units)
         console.print(f"pgbench: hot-row conditional UPDATE, {args.clients} clients…")
         limit = pgbench(plain, args.clients, args.seconds, folder)
-        process, base = await start_servers(
-            url, f"sqlite+aiosqlite:///{folder / 'psp.db'}", args.workers, folder / "server.log"
-        )
+        process, base = await start_servers(url, psp_url, args.workers, folder / "server.log")
         console.print(f"{args.buyers} buyers for {args.units} units through {base} …")
         outcomes, elapsed = await race(base, sale, args.buyers, args.concurrency)
         async with sessions() as session:
@@ -170,6 +172,7 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
             await process.wait()
         await engine.dispose()
         await drop_database(args.postgres, name)
+        await drop_database(args.postgres, psp_name)
 
     won = [o for o in outcomes if o.order_number is not None]
     refusals = Counter((o.step, o.status, o.code) for o in outcomes if o.order_number is None)
