@@ -16,12 +16,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
@@ -29,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.pg import asyncpg_url, create_database, drop_database
 from bench.results import append
 from omnishop.app import create_app
 from omnishop.demo.flash import FlashSale, seed_flash_sale
@@ -97,22 +96,8 @@ async def buyer_path(
 async def fresh_database(postgres: str | None, folder: Path) -> tuple[str, str | None]:
     if postgres is None:
         return f"sqlite+aiosqlite:///{folder / 'bench.db'}", None
-    name = f"omnishop_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(postgres)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base}/{name}", name
-
-
-async def drop_database(postgres: str, name: str) -> None:
-    conn = await asyncpg.connect(postgres)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    name, plain = await create_database(postgres)
+    return asyncpg_url(plain), name
 
 
 async def run(postgres: str | None, buyers: int) -> dict[str, str]:

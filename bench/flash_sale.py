@@ -23,18 +23,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.pg import asyncpg_url, create_database, drop_database
 from bench.results import append
 from omnishop.demo.flash import FlashSale, Outcome, buy, seed_flash_sale
 from omnishop.inventory.ledger import verify_ledger
@@ -56,25 +55,6 @@ def free_port() -> int:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-async def create_database(admin: str) -> tuple[str, str]:
-    name = f"omnishop_flash_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = admin.rsplit("/", 1)[0]
-    return name, f"{base}/{name}"
-
-
-async def drop_database(admin: str, name: str) -> None:
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def pgbench(plain_url: str, clients: int, seconds: int, folder: Path) -> float:
@@ -134,12 +114,12 @@ async def race(
 
 async def run(args: argparse.Namespace) -> dict[str, str]:
     folder = Path(tempfile.mkdtemp(prefix="omnishop-flash-"))
-    name, plain = await create_database(args.postgres)
-    url = plain.replace("postgresql://", "postgresql+asyncpg://", 1)
+    name, plain = await create_database(args.postgres, "omnishop_flash")
+    url = asyncpg_url(plain)
     # The PSP's own store, in its own PostgreSQL database: several server processes writing
     # one SQLite file would measure SQLite's file lock, not the shop.
-    psp_name, psp_plain = await create_database(args.postgres)
-    psp_url = psp_plain.replace("postgresql://", "postgresql+asyncpg://", 1)
+    psp_name, psp_plain = await create_database(args.postgres, "omnishop_flash")
+    psp_url = asyncpg_url(psp_plain)
     engine = make_engine(url)
     process = None
     try:
