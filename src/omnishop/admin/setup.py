@@ -22,6 +22,7 @@ from omnishop.admin.auth import (
     csrf_token,
     csrf_valid,
 )
+from omnishop.admin.sales_views import SALES_VIEWS
 from omnishop.admin.staff_views import ACCESS_VIEWS
 from omnishop.admin.views import SHOP_VIEWS
 from omnishop.kernel.runtime import Database
@@ -103,5 +104,5 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
         authorization_backend=RoleAuthorization(),
         throttle=LoginThrottle(settings.login_rate_limit),
     )
-    for view in (*SHOP_VIEWS, *ACCESS_VIEWS):
+    for view in (*SHOP_VIEWS, *SALES_VIEWS, *ACCESS_VIEWS):
         admin.add_view(view)
