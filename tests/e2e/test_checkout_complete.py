@@ -242,3 +242,26 @@ async def test_bad_completions_are_refused_and_change_nothing(
     assert "4242" not in cases[0][0].text
     assert (await client.get(f"{CARTS}/{token}")).json()["state"] == "open"
     assert await count(sessions, Payment) == 0 and await count(sessions, Order) == 0
+
+
+async def test_an_abandoned_cart_gives_its_stock_back_at_once(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], psp_store: str
+) -> None:
+    s = await shop(sessions)
+    token = await ready_cart(client, s)
+
+    gone = await client.delete(f"{CARTS}/{token}")
+    again = await client.delete(f"{CARTS}/{token}")
+    refused = await pay(client, token, {"method": "card", "token": await card_token()})
+
+    assert gone.status_code == 200 and gone.json()["state"] == "abandoned"
+    assert gone.json()["lines"][0]["held"] == 0
+    assert again.status_code == 200
+    assert refused.status_code == 409
+    async with sessions() as session:
+        level = await session.scalar(
+            select(StockLevel).where(
+                StockLevel.variant_id == s.kettle, StockLevel.location_id == s.warehouse
+            )
+        )
+        assert level is not None and level.reserved == 0

@@ -23,7 +23,9 @@ from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings
 from omnishop.orders.models import Order
 from omnishop.payments.models import Payment
-from tests.payments_fixtures import psp_store
+from omnishop.payments.sandbox import store
+from omnishop.payments.sandbox.store import Charge
+from tests.payments_fixtures import card_token, psp_store
 
 __all__ = ["psp_store"]
 BUYERS = 500
@@ -65,3 +67,51 @@ async def test_500_buyers_for_50_units_make_exactly_50_orders(shop: Database) ->
             select(func.count()).where(OutboxEvent.topic == "orders.placed")
         )
         assert placed == UNITS
+
+
+async def test_concurrent_completions_of_one_cart_make_one_order_and_one_charge(
+    shop: Database,
+) -> None:
+    async with unit_of_work(shop.sessions) as session:
+        sale = await seed_flash_sale(session=session, units=10)
+    app = create_app(Settings(worker_in_process=False, api_cache_seconds=0), database=shop)
+    transport = httpx.ASGITransport(app=app)
+    carts = 5
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop", timeout=60) as c:
+        for n in range(carts):
+            token = (await c.post("/api/v1/carts", json={"channel": sale.channel_code})).json()[
+                "token"
+            ]
+            line = {"variant_id": str(sale.variant_id), "quantity": 1}
+            await c.post(f"/api/v1/carts/{token}/lines", json=line)
+            pickup = {"kind": "pickup", "location_id": str(sale.location_id)}
+            contact = {"email": f"twice{n}@example.com", "delivery": pickup}
+            await c.patch(f"/api/v1/carts/{token}", json=contact)
+            cards = [await card_token(), await card_token()]
+            answers = await asyncio.gather(
+                *(
+                    c.post(
+                        f"/api/v1/carts/{token}/complete",
+                        json={"payment": {"method": "card", "token": card}},
+                        headers={"Idempotency-Key": f"tab-{n}-{i}"},
+                    )
+                    for i, card in enumerate(cards)
+                )
+            )
+            codes = sorted(a.status_code for a in answers)
+            assert codes in ([200, 200], [200, 409]), [a.text for a in answers]
+            orders = {a.json()["order"]["id"] for a in answers if a.status_code == 200}
+            assert len(orders) == 1
+            refused = [a.json()["code"] for a in answers if a.status_code == 409]
+            assert refused in ([], ["checkout_in_progress"])
+    async with shop.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == carts
+        charged = await session.scalar(
+            select(func.count()).where(Payment.status.in_(["authorized", "captured"]))
+        )
+        assert charged == carts
+    async with (await store.sessions())() as psp:
+        held = await psp.scalar(
+            select(func.count()).where(Charge.status.in_(["authorized", "captured"]))
+        )
+        assert held == carts

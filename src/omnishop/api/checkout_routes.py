@@ -80,6 +80,12 @@ async def update_cart(session: SessionDep, token: Token, body: CartUpdate) -> Ca
     return await service.update_cart(session=session, token=token, data=body)
 
 
+@carts.delete("/{token}")
+async def abandon_cart(session: SessionDep, token: Token) -> CartView:
+    """Give the cart up: every hold is released at once (idempotent)."""
+    return await service.abandon(session=session, token=token)
+
+
 @carts.post("/{token}/lines", status_code=201)
 async def add_line(session: SessionDep, token: Token, body: LineAdd) -> CartView:
     """Add a variant (its stock is held for the channel's hold time); 409 `out_of_stock`."""
