@@ -276,7 +276,8 @@ async def _grow(
     """Set a line's quantity. When it grows, every other write comes first and the stock
     row is updated last: in a flash sale that row is contended, and its lock is held from
     that UPDATE until the commit, so nothing else may sit in between."""
-    holds = await cart_holds.active(session, cart)
+    with session.no_autoflush:  # a new line is inserted once, with its final values
+        holds = await cart_holds.active(session, cart)
     mine = cart_holds.of_line(line, holds)
     if quantity <= sum(h.quantity for h in mine):
         await _resize(session, cart, channel, line, quantity, holds)
