@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
@@ -100,8 +100,29 @@ class Outcome:
     complete_seconds: float | None  # the completion call alone
 
 
+class Reply(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def is_success(self) -> bool: ...
+    def json(self) -> Any: ...
+
+
+class Client(Protocol):
+    """What a buyer needs of an HTTP client (httpx's AsyncClient is one; a benchmark may
+    bring a lighter one)."""
+
+    async def post(
+        self, url: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Reply: ...
+
+    async def patch(
+        self, url: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Reply: ...
+
+
 async def buy(
-    client: httpx.AsyncClient,
+    client: Client,
     sale: FlashSale,
     buyer: int,
     *,
@@ -112,7 +133,7 @@ async def buy(
     card tokenised at the sandbox PSP → completion. Stops at the first refusal."""
     started = time.perf_counter()
 
-    def done(step: str, response: httpx.Response, order: str | None = None) -> Outcome:
+    def done(step: str, response: Reply, order: str | None = None) -> Outcome:
         code = None
         if response.status_code >= 400:
             try:
