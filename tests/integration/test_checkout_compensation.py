@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.checkout import completion
+from omnishop.checkout import holds as cart_holds
 from omnishop.checkout import service as carts
 from omnishop.checkout.jobs import reconcile
 from omnishop.checkout.models import Cart
@@ -55,7 +56,7 @@ async def sell_out(sessions: async_sessionmaker[AsyncSession], s: Shop, token: s
     async with unit_of_work(sessions) as session:
         cart = await session.scalar(select(Cart).where(Cart.token == token))
         assert cart is not None
-        await release_reference(session=session, reference=completion.reference_of(cart.id))
+        await release_reference(session=session, reference=cart_holds.reference_of(cart.id))
         await inventory.set_on_hand(
             session=session, variant_id=s.kettle, location_id=s.store, quantity=0
         )

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.channels import service as channels
+from omnishop.checkout import holds as cart_holds
 from omnishop.checkout.completion_errors import (
     CartNotReady,
     CheckoutInProgress,
@@ -33,9 +34,9 @@ from omnishop.checkout.completion_errors import (
     PriceChanged,
 )
 from omnishop.checkout.models import Cart, CartLine, CartState
+from omnishop.checkout.views import shipping_of, subtotal_of
 from omnishop.inventory import allocation
 from omnishop.inventory.errors import OutOfStock
-from omnishop.inventory.reservations import holds_for
 from omnishop.kernel import clock, ids
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict, DomainError, NotFound
@@ -60,10 +61,6 @@ class Completion:
     payment: PaymentInfo
     order: Any | None = None  # orders.service OrderInfo once placed
     next_action: dict[str, Any] | None = None
-
-
-def reference_of(cart_id: uuid.UUID) -> str:
-    return f"cart:{cart_id}"
 
 
 def cart_of(reference: str) -> uuid.UUID | None:
@@ -159,10 +156,10 @@ async def _start_payment(session: AsyncSession, cart: Cart, payment: PaymentInpu
     await _check_holds(session, cart, lines)
     started = await payments.create(
         session=session,
-        reference=reference_of(cart.id),
+        reference=cart_holds.reference_of(cart.id),
         channel_id=cart.channel_id,
         customer_id=cart.customer_id,
-        amount=_total(cart, lines),
+        amount=subtotal_of(lines) + shipping_of(cart),
         currency=cart.currency,
         payment=payment,
     )
@@ -201,39 +198,19 @@ async def _check_prices(session: AsyncSession, cart: Cart, lines: list[CartLine]
 async def _check_holds(session: AsyncSession, cart: Cart, lines: list[CartLine]) -> None:
     """Every unit must still be held; a lapsed hold is taken again if stock allows."""
     channel = await channels.get(session=session, channel_id=cart.channel_id)
-    reference = reference_of(cart.id)
-    active = {
-        hold.id: hold.quantity for hold in await holds_for(session=session, reference=reference)
-    }
-    pickup = (cart.delivery or {}).get("pickup_location_id")
+    holds = await cart_holds.active(session, cart)
     for index, line in enumerate(lines):
-        ids = [uuid.UUID(str(h)) for h in line.hold_ids if uuid.UUID(str(h)) in active]
-        missing = line.quantity - sum(active[h] for h in ids)
-        if missing > 0:
-            try:
-                taken = await allocation.hold(
-                    session=session,
-                    variant_id=line.variant_id,
-                    quantity=missing,
-                    reference=reference,
-                    channel=channel,
-                    location_id=uuid.UUID(str(pickup)) if pickup else None,
-                )
-            except OutOfStock as exc:
-                raise OutOfStock(line.variant_id, line.quantity, field=f"lines[{index}]") from exc
-            ids += [hold.id for hold in taken]
-        if [str(h) for h in ids] != [str(h) for h in line.hold_ids]:
-            line.hold_ids = [str(h) for h in ids]
+        try:
+            await cart_holds.resize(
+                session, cart=cart, channel=channel, line=line, quantity=line.quantity,
+                holds=holds,
+            )  # fmt: skip
+        except OutOfStock as exc:
+            raise OutOfStock(line.variant_id, line.quantity, field=f"lines[{index}]") from exc
     # Fresh holds for the time the payment takes.
-    await allocation.extend(session=session, reference=reference, channel=channel)
-
-
-def _total(cart: Cart, lines: list[CartLine]) -> int:
-    return sum(line.unit_amount * line.quantity for line in lines) + _shipping(cart)
-
-
-def _shipping(cart: Cart) -> int:
-    return int((cart.delivery or {}).get("amount") or 0)
+    await allocation.extend(
+        session=session, reference=cart_holds.reference_of(cart.id), channel=channel
+    )
 
 
 async def _settle(
@@ -315,7 +292,7 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
             )
             for line in lines
         ),
-        shipping_amount=_shipping(cart),
+        shipping_amount=shipping_of(cart),
         email=cart.email,
         phone=cart.phone,
         customer_id=cart.customer_id,
