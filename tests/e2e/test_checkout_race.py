@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from omnishop.app import create_app
+from omnishop.customers import apikeys
 from omnishop.demo.flash import FlashSale, buy, seed_flash_sale
 from omnishop.inventory.ledger import verify_ledger
 from omnishop.inventory.models import StockLevel
@@ -115,3 +116,32 @@ async def test_concurrent_completions_of_one_cart_make_one_order_and_one_charge(
             select(func.count()).where(Charge.status.in_(["authorized", "captured"]))
         )
         assert held == carts
+
+
+async def test_staff_capture_and_refund_work_on_a_database_that_really_commits(
+    shop: Database,
+) -> None:
+    """The routes call the PSP through their own units of work; with a request transaction
+    still holding SQLite's write lock they would wait for it until the busy timeout."""
+    async with unit_of_work(shop.sessions) as session:
+        sale = await seed_flash_sale(session=session, units=1)
+        issued = await apikeys.create(session=session, name="t", scopes=["payments:write"])
+    app = create_app(Settings(worker_in_process=False, api_cache_seconds=0), database=shop)
+    staff = {"Authorization": f"Bearer {issued.secret}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop", timeout=60) as c:
+        bought = await buy(c, sale, 0)
+        async with shop.sessions() as session:
+            payment_id = await session.scalar(select(Payment.id))
+        captured = await c.post(f"/api/v1/payments/{payment_id}/capture", headers=staff)
+        refunded = await c.post(
+            f"/api/v1/payments/{payment_id}/refunds",
+            json={"amount": 1000},
+            headers={**staff, "Idempotency-Key": "r-1"},
+        )
+
+    assert bought.order_number is not None
+    assert captured.status_code == 200, captured.text
+    assert captured.json()["status"] == "captured"
+    assert refunded.status_code == 201, refunded.text
+    assert refunded.json()["refunded_amount"] == 1000

@@ -107,13 +107,6 @@ def test_only_2xx_counts_as_delivered(code: int | None, ok: bool) -> None:
     assert rules.succeeded(code) is ok
 
 
-def test_an_endpoint_is_disabled_only_after_a_full_day_of_failures() -> None:
-    day = timedelta(hours=24).total_seconds()
-
-    assert not rules.should_disable(day - 1)
-    assert rules.should_disable(day)
-
-
 @pytest.mark.parametrize(
     "url",
     [

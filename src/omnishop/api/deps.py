@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
 from omnishop.kernel import i18n
-from omnishop.kernel.db import will_write
+from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.runtime import Database
 
 WRITING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -24,15 +24,9 @@ def get_database(request: Request) -> Database:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commits once after the route returns, before the response."""
-    async with get_database(request).sessions() as session:
-        if request.method in WRITING_METHODS:
-            await will_write(session)
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    sessions = get_database(request).sessions
+    async with unit_of_work(sessions, writes=request.method in WRITING_METHODS) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -120,10 +120,13 @@ async def cancel_order(
 ) -> OrderInfo:
     """Cancel an order not yet fully shipped: unshipped stock returns to sale and the payment
     is voided or refunded by the worker. 409 `invalid_order_transition` once shipped."""
-    await service.cancel(
-        session=session, order_id=order_id, reason=body.reason, actor=f"apikey:{key.id}"
+    return await service.cancel(
+        session=session,
+        order_id=order_id,
+        reason=body.reason,
+        actor=f"apikey:{key.id}",
+        with_history=True,
     )
-    return await service.get(session=session, order_id=order_id, with_history=True)
 
 
 @router.post("/staff/orders/{order_id}/shipments", status_code=201)

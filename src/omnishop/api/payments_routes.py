@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from omnishop.api.auth import require_scope
 from omnishop.api.deps import DatabaseDep, SessionDep
 from omnishop.customers.models import ApiKey
+from omnishop.kernel.db import step_outside
 from omnishop.kernel.errors import ValidationFailed
 from omnishop.payments import service
 from omnishop.payments.schemas import CaptureCreate, PaymentRead, RefundCreate
@@ -50,21 +51,21 @@ async def get_payment(session: SessionDep, _: Reader, payment_id: uuid.UUID) -> 
 @router.post("/{payment_id}/capture")
 async def capture_payment(
     session: SessionDep,
-    database: DatabaseDep,
     _: Writer,
     payment_id: uuid.UUID,
     body: CaptureCreate | None = None,
 ) -> PaymentRead:
     """Capture an authorization (all of it unless `amount` says less); repeating is a no-op."""
     amount = body.amount if body is not None else None
-    await service.capture(database.sessions, payment_id=payment_id, amount=amount)
+    # The PSP call runs its own units of work: ours must not hold the (SQLite) write lock.
+    factory = await step_outside(session)
+    await service.capture(factory, payment_id=payment_id, amount=amount)
     return await service.describe(session=session, payment_id=payment_id)
 
 
 @router.post("/{payment_id}/refunds", status_code=201)
 async def refund_payment(
     session: SessionDep,
-    database: DatabaseDep,
     _: Writer,
     payment_id: uuid.UUID,
     body: RefundCreate,
@@ -74,7 +75,7 @@ async def refund_payment(
     asked than is left). With `Idempotency-Key` a retry refunds once."""
     key = idempotency_key or f"api:{uuid.uuid4()}"
     await service.refund(
-        database.sessions,
+        await step_outside(session),
         payment_id=payment_id,
         amount=body.amount,
         key=key,

@@ -107,17 +107,12 @@ async def _claim(session: AsyncSession, token: str) -> Cart | Completion:
     cart = await session.scalar(select(Cart).where(Cart.token == token))
     if cart is None:
         raise NotFound("cart not found", field="token")
-    outcome = await _earlier_outcome(session, cart)
-    return outcome.cart if isinstance(outcome, Retaken) else outcome
+    return await _earlier_outcome(session, cart)
 
 
-@dataclass(frozen=True)
-class Retaken:
-    cart: Cart
-
-
-async def _earlier_outcome(session: AsyncSession, cart: Cart) -> Completion | Retaken:
-    """A retried completion answers with what the first one achieved."""
+async def _earlier_outcome(session: AsyncSession, cart: Cart) -> Completion | Cart:
+    """A retried completion answers with what the first one achieved (or, after a failed
+    challenge, takes the cart for a new payment: then the cart is returned)."""
     if cart.state == CartState.COMPLETED and cart.order_id is not None and cart.payment_id:
         order = await orders.get(session=session, order_id=cart.order_id)
         paid = await payments.get(session=session, payment_id=cart.payment_id)
@@ -135,7 +130,7 @@ async def _earlier_outcome(session: AsyncSession, cart: Cart) -> Completion | Re
                 .execution_options(synchronize_session=False)
             )
             if retaken.rowcount:  # type: ignore[attr-defined]
-                return Retaken(cart)
+                return cart
         raise CheckoutInProgress(
             "the payment for this cart is being confirmed; fetch the cart again shortly"
         )

@@ -21,20 +21,13 @@ ACTION_WINDOW = timedelta(minutes=30)
 
 
 @handles(PaymentAuthorized)
-async def on_authorized(session: AsyncSession, event: PaymentAuthorized) -> None:
-    """3-D Secure passed (the PSP's webhook said so): the waiting cart becomes an order."""
-    paid = await payments.get(session=session, payment_id=event.payment_id)
-    await settle_later(await step_outside(session), paid)
-
-
 @handles(PaymentFailed)
-async def on_failed(session: AsyncSession, event: PaymentFailed) -> None:
-    paid = await payments.get(session=session, payment_id=event.payment_id)
-    await settle_later(await step_outside(session), paid)
-
-
 @handles(PaymentCanceled)
-async def on_canceled(session: AsyncSession, event: PaymentCanceled) -> None:
+async def on_payment_outcome(
+    session: AsyncSession, event: PaymentAuthorized | PaymentFailed | PaymentCanceled
+) -> None:
+    """A payment's outcome arrived after its request (3-D Secure passed or failed, the PSP's
+    webhook said so): the waiting cart becomes an order, or opens again."""
     paid = await payments.get(session=session, payment_id=event.payment_id)
     await settle_later(await step_outside(session), paid)
 

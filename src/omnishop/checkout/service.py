@@ -40,12 +40,10 @@ from omnishop.inventory.fulfilment import release_reference
 from omnishop.inventory.models import Reservation
 from omnishop.kernel import clock, ids
 from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel.i18n import LOCALES
 from omnishop.orders import service as orders
 from omnishop.payments import service as payments
 from omnishop.pricing import service as pricing
-
-LOCALES = ("ru", "en", "ka")
-
 
 # --- loading ---
 
@@ -171,10 +169,11 @@ async def abandon(*, session: AsyncSession, token: str) -> CartView:
             raise CartNotOpen(cart.state)
         return await _view(session, cart)
     await release_reference(session=session, reference=cart_holds.reference_of(done.id))
-    for line in await _lines(session, done.id):
+    lines = await _lines(session, done.id)
+    for line in lines:
         line.hold_ids = []
     await session.flush()
-    return await _view(session, done)
+    return await _view(session, done, lines=lines)
 
 
 # --- lines ---

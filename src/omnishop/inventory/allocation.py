@@ -27,7 +27,7 @@ from omnishop.inventory.models import (
     Reservation,
     StockLevel,
 )
-from omnishop.inventory.reservations import DEFAULT_HOLD, release, serves
+from omnishop.inventory.reservations import release, serves
 from omnishop.kernel import clock, ids, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 
@@ -38,8 +38,7 @@ MAX_QUANTITY = 1_000_000
 
 def hold_ttl(channel: Channel) -> timedelta:
     """How long a cart hold lives in this channel without cart activity."""
-    minutes = channel.hold_minutes
-    return timedelta(minutes=minutes) if minutes and minutes > 0 else DEFAULT_HOLD
+    return timedelta(minutes=channel.hold_minutes)
 
 
 def _point(near: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -195,7 +194,7 @@ async def hold(
     be held; nothing is left taken then. ``reservation_id`` names the hold when one location
     takes it all (the caller can record it before the stock row is touched)."""
     if quantity <= 0 or quantity > MAX_QUANTITY:
-        raise ValidationFailed("quantity must be from 1", field="quantity")
+        raise ValidationFailed(f"quantity must be from 1 to {MAX_QUANTITY:,}", field="quantity")
     point = _point(near)
     ttl = hold_ttl(channel)
     # Sold out is answered from a plain read, without queueing for the lock: in a flash

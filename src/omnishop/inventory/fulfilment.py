@@ -31,39 +31,9 @@ async def release_reference(*, session: AsyncSession, reference: str) -> int:
 async def commit_hold(
     *, session: AsyncSession, reservation_id: uuid.UUID, reference: str | None = None
 ) -> Reservation:
-    """Turn a hold into committed stock (an order was placed). Fails with
+    """Turn one hold into committed stock (see ``commit_holds``). Fails with
     ``reservation_released`` if the hold was released first: its units may be sold already."""
-    done = await session.execute(
-        update(Reservation)
-        .where(Reservation.id == reservation_id, Reservation.released_at.is_(None))
-        .values(released_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    hold = await session.get(Reservation, reservation_id, populate_existing=True)
-    if hold is None:
-        raise NotFound("reservation not found", field="reservation_id")
-    if done.rowcount == 0:  # type: ignore[attr-defined]
-        raise HoldReleased(f"reservation {reservation_id} was already released")
-    await session.execute(
-        update(StockLevel)
-        .where(StockLevel.variant_id == hold.variant_id, StockLevel.location_id == hold.location_id)
-        .values(
-            reserved=StockLevel.reserved - hold.quantity,
-            committed=StockLevel.committed + hold.quantity,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    ref = reference or hold.reference
-    v, loc, q = hold.variant_id, hold.location_id, hold.quantity
-    await ledger.record(
-        session,
-        [
-            Move(v, loc, MovementKind.COMMIT, "reserved", -q, reference=ref),
-            Move(v, loc, MovementKind.COMMIT, "committed", q, reference=ref),
-        ],
-    )
-    await outbox.emit(session, StockChanged(variant_id=v, location_id=loc))
-    return hold
+    return (await commit_holds(session, [reservation_id], reference))[0]
 
 
 async def commit_holds(

@@ -91,16 +91,9 @@ async def paid_when_captured(session: AsyncSession, event: PaymentCaptured) -> N
 
 
 @handles(PaymentRefunded)
-async def follow_refund(session: AsyncSession, event: PaymentRefunded) -> None:
-    order_id = await _order_of(session, event.order_id, event.payment_id)
-    if order_id is not None:
-        await _follow(
-            session, order_id, await payments.get(session=session, payment_id=event.payment_id)
-        )
-
-
 @handles(PaymentCanceled)
-async def follow_cancel(session: AsyncSession, event: PaymentCanceled) -> None:
+async def follow_payment(session: AsyncSession, event: PaymentRefunded | PaymentCanceled) -> None:
+    """The order's payment status follows a refund or a cancellation of its payment."""
     order_id = await _order_of(session, event.order_id, event.payment_id)
     if order_id is not None:
         await _follow(

@@ -215,10 +215,7 @@ async def summaries(session: AsyncSession, orders: Sequence[Order]) -> list[Orde
     """List rows for a page of orders: channel codes and unit counts in two queries."""
     if not orders:
         return []
-    codes = {
-        cid: (await channels.get(session=session, channel_id=cid)).code
-        for cid in {o.channel_id for o in orders}
-    }
+    codes = await channels.codes(session=session, channel_ids={o.channel_id for o in orders})
     rows = await session.execute(
         select(OrderLine.order_id, func.sum(OrderLine.quantity))
         .where(OrderLine.order_id.in_([o.id for o in orders]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -70,7 +70,7 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
     inserting = False
     try:
         async with session.begin_nested():
-            holds = await _commit_holds(session, hold_ids, f"order:{order_id}")
+            holds = await fulfilment.commit_holds(session, hold_ids, f"order:{order_id}")
             by_id = {h.id: h for h in holds}
             _check_holds(draft, by_id)
             number = rules.order_number(channel.code, await _next_number(session, channel.id))
@@ -187,14 +187,6 @@ async def _exists_for_cart(session: AsyncSession, cart_id: uuid.UUID) -> bool:
     return await session.scalar(select(Order.id).where(Order.cart_id == cart_id)) is not None
 
 
-async def _commit_holds(
-    session: AsyncSession, hold_ids: Sequence[uuid.UUID], reference: str
-) -> list[Reservation]:
-    """Every hold becomes committed stock, or none does (the caller's transaction rolls back
-    on ``reservation_released``)."""
-    return await fulfilment.commit_holds(session, hold_ids, reference)
-
-
 async def _next_number(session: AsyncSession, channel_id: uuid.UUID) -> int:
     """The channel's next order number: one UPDATE..RETURNING (the row lock orders
     concurrent placements), or the first row of a channel's sequence."""
@@ -304,7 +296,12 @@ async def set_payment_status(
 
 
 async def cancel(
-    *, session: AsyncSession, order_id: uuid.UUID, reason: str, actor: str
+    *,
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    reason: str,
+    actor: str,
+    with_history: bool = False,
 ) -> OrderInfo:
     """Cancel an order that has not fully shipped: its unshipped committed stock goes back on
     sale and ``order.canceled`` is emitted (a job then voids or refunds the payment).
@@ -313,7 +310,7 @@ async def cancel(
         raise ValidationFailed("a reason is required", field="reason")
     order = await loading.lock(session, order_id)
     if order.status == OrderStatus.CANCELED:
-        return await loading.info(session, order)
+        return await loading.info(session, order, with_history=with_history)
     rules.transition(order.status, OrderStatus.CANCELED)
     lines = {ln.id: ln for ln in await loading.lines_of(session, order.id)}
     back: dict[tuple[uuid.UUID, uuid.UUID], int] = defaultdict(int)
@@ -354,7 +351,7 @@ async def cancel(
             actor=actor,
         ),
     )
-    return await loading.info(session, order)
+    return await loading.info(session, order, with_history=with_history)
 
 
 async def complete_delivered(

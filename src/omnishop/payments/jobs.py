@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.kernel import schedule
+from omnishop.kernel.db import sibling_factory
 from omnishop.payments import service
 from omnishop.payments.sandbox import psp, store
 
@@ -24,7 +25,4 @@ async def sandbox_webhooks(session: AsyncSession) -> None:
     # Never create a sandbox database from a worker: only deliver for a store that exists.
     if not store.opened():
         return
-    factory = async_sessionmaker(
-        bind=session.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    await deliver_sandbox_notifications(factory)
+    await deliver_sandbox_notifications(sibling_factory(session))

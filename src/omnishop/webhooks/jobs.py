@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import events
+from omnishop.kernel.db import sibling_factory
 from omnishop.kernel.events import Event
 from omnishop.kernel.schedule import every
 from omnishop.webhooks import delivery, service
@@ -27,10 +28,7 @@ async def queue_deliveries(session: AsyncSession, rows: list[tuple[uuid.UUID, Ev
 async def send_due(session: AsyncSession) -> None:
     """Post due deliveries. Sending must not sit inside a transaction, so this job opens its
     own short units of work on the same database instead of using ``session``."""
-    factory = async_sessionmaker(
-        bind=session.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    await delivery.send_due(factory)
+    await delivery.send_due(sibling_factory(session))
 
 
 @every(3600, name="webhooks.prune")

@@ -8,13 +8,13 @@ still honoured, the header carries one ``v1`` per secret and any match is enough
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+from omnishop.kernel import ids
+from omnishop.kernel.security import constant_time_equals, hmac_sha256_hex
 
 SIGNATURE_HEADER = "Omnishop-Signature"
 EVENT_ID_HEADER = "Omnishop-Event-Id"
@@ -38,13 +38,12 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 def new_secret() -> str:
     """A signing secret shown to the merchant once (at creation and on rotation)."""
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    return SECRET_PREFIX + ids.new_token(32)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """Hex HMAC-SHA256 of ``f"{timestamp}.{body}"`` under ``secret``."""
-    message = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac_sha256_hex(secret.encode(), str(timestamp).encode() + b"." + body)
 
 
 def sign(secrets_: Iterable[str], timestamp: int, body: bytes) -> str:
@@ -91,7 +90,7 @@ def verify(
         return False
     expected = signature(secret, timestamp, body)
     # Compare against every candidate without stopping early (constant time per candidate).
-    return any([hmac.compare_digest(expected, candidate) for candidate in signatures])
+    return any([constant_time_equals(expected, candidate) for candidate in signatures])
 
 
 def retry_delay(attempts: int, jitter: float = 0.0) -> timedelta | None:
@@ -115,11 +114,6 @@ def schedule() -> list[timedelta]:
 def succeeded(status_code: int | None) -> bool:
     """Only a 2xx answer counts as delivered (a redirect is not followed: it is a failure)."""
     return status_code is not None and 200 <= status_code < 300
-
-
-def should_disable(failing_since_seconds: float) -> bool:
-    """An endpoint failing without a single success for a day is switched off."""
-    return failing_since_seconds >= DISABLE_AFTER.total_seconds()
 
 
 def url_problem(url: str) -> str | None:
