@@ -1,0 +1,1 @@
+"""CMS content: banners and promo blocks scheduled per channel and locale."""

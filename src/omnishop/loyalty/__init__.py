@@ -1,0 +1,1 @@
+"""One loyalty programme for every channel: an append-only points ledger, earn and burn rules, tiers."""

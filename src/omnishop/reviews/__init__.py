@@ -1,0 +1,1 @@
+"""Reviews and UGC: verified-purchase ratings, photos, moderation, rating summaries."""
