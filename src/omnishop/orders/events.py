@@ -73,3 +73,53 @@ class OrderCanceled(Event):
     payment_id: str | None
     reason: str
     actor: str
+
+
+# Returns (orders.returns). ``lines``: [{"order_line_id", "variant_id", "quantity", "amount"}]
+# as JSON-safe dicts, amounts in minor units.
+
+
+@event
+@dataclasses.dataclass(frozen=True)
+class ReturnRequested(Event):
+    topic = "orders.return_requested"
+    public_topic = "return.requested"
+    order_id: uuid.UUID
+    return_id: uuid.UUID
+    number: str
+    channel_id: uuid.UUID  # where the customer asked (web, telegram, a store counter...)
+    customer_id: str | None
+    refund_to: str
+    lines: list[dict[str, object]]
+
+
+@event
+@dataclasses.dataclass(frozen=True)
+class ReturnReceived(Event):
+    topic = "orders.return_received"
+    public_topic = "return.received"
+    order_id: uuid.UUID
+    return_id: uuid.UUID
+    number: str
+    channel_id: uuid.UUID
+    # [{"order_line_id", "variant_id", "quantity", "condition", "location_id"|None}]
+    lines: list[dict[str, object]]
+
+
+@event
+@dataclasses.dataclass(frozen=True)
+class ReturnRefunded(Event):
+    """Money went back: to the original payment, or (``store_credit``) as credit loyalty
+    adds to the customer's balance. Emitted once per return."""
+
+    topic = "orders.return_refunded"
+    public_topic = "return.refunded"
+    order_id: uuid.UUID
+    return_id: uuid.UUID
+    amount: int
+    currency: str
+    store_credit: bool
+    customer_id: str | None
+    channel_id: uuid.UUID  # where the return was asked
+    lines: list[dict[str, object]]
+    number: str = ""
