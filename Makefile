@@ -19,9 +19,15 @@ demo: $(STAMP)
 	$(BIN)/omnishop seed
 	$(BIN)/omnishop serve --host 127.0.0.1 --port 8000
 
-## make test: the whole suite, on SQLite and PostgreSQL
-test: $(STAMP)
+## make test: the whole suite, on SQLite and PostgreSQL, and the browser tests in Chromium
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work
+# here); CI runs as root, elsewhere sudo asks.
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y --no-install-recommends chromium chromium-driver
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
