@@ -123,3 +123,34 @@ class ReturnRefunded(Event):
     channel_id: uuid.UUID  # where the return was asked
     lines: list[dict[str, object]]
     number: str = ""
+
+
+@event
+@dataclasses.dataclass(frozen=True)
+class OrderReadyForPickup(Event):
+    """A click & collect order waits at its location (the customer is told how to collect)."""
+
+    topic = "orders.ready_for_pickup"
+    public_topic = "order.ready_for_pickup"
+    order_id: uuid.UUID
+    number: str
+    channel_id: uuid.UUID
+    customer_id: str | None
+    location_id: uuid.UUID
+    expires_at: str  # ISO 8601, UTC: uncollected after this, the order is canceled
+    actor: str
+
+
+@event
+@dataclasses.dataclass(frozen=True)
+class OrderCollected(Event):
+    """A click & collect order (or an in-store sale) was handed over at its location."""
+
+    topic = "orders.collected"
+    public_topic = "order.collected"
+    order_id: uuid.UUID
+    number: str
+    channel_id: uuid.UUID
+    customer_id: str | None
+    location_id: uuid.UUID
+    actor: str
