@@ -5,14 +5,18 @@ from __future__ import annotations
 from omnishop.catalog import models as catalog  # noqa: F401
 from omnishop.channels import models as channels  # noqa: F401
 from omnishop.checkout import models as checkout  # noqa: F401
+from omnishop.customers import identity_models, push_models, token_models  # noqa: F401
+from omnishop.customers import account_models  # noqa: F401
 from omnishop.customers import models as customers  # noqa: F401
-from omnishop.customers import token_models  # noqa: F401
 from omnishop.inventory import models as inventory  # noqa: F401
 from omnishop.kernel import idempotency, outbox  # noqa: F401
 from omnishop.kernel.db import Base
 from omnishop.orders import models as orders  # noqa: F401
+from omnishop.orders import pickup_models  # noqa: F401
 from omnishop.payments import models as payments  # noqa: F401
 from omnishop.pricing import models as pricing  # noqa: F401
+from omnishop.pricing import promotion_models  # noqa: F401
+from omnishop.pricing import tax_models  # noqa: F401
 from omnishop.search import models as search  # noqa: F401
 from omnishop.webhooks import models as webhooks  # noqa: F401
 

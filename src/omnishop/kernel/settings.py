@@ -27,6 +27,22 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
     api_cache_seconds: float = 2.0
+    # Uploaded files (review photos…), served by the app under ``media_url``.
+    media_dir: Path = Field(default=Path("var/media"))
+    media_url: str = "/media"
+    # Click & collect: days a ready pickup order waits before it is canceled as not collected.
+    pickup_hold_days: int = 7
+    # Web push (VAPID, RFC 8292). The default pair is a demo pair: generate your own for
+    # production (`omnishop vapid` or any web-push tool) — the public key goes to browsers.
+    vapid_private_key: str = "_UTx8s95BWLkUikZT_gkuYjlQTWYtxvjYSXZdnRrRKU"  # noqa: S105
+    vapid_public_key: str = (
+        "BKgHI0SvHGC7XJoyov7STwZlCxFB4GXXw30mk1bNmjLVYqM4SIwPgZEBw44jfUHqd3eNGxClkhhw1ZGP9Pmwd2M"
+    )
+    vapid_subject: str = "mailto:shop@example.com"
+    push_timeout_seconds: float = 10.0
+    # Telegram Mini App: the bot's token signs initData; older signatures are refused.
+    telegram_bot_token: str = ""
+    telegram_init_max_age_seconds: int = 86400
 
 
 @lru_cache
