@@ -16,6 +16,7 @@ from omnishop.orders import pickup_models  # noqa: F401
 from omnishop.payments import models as payments  # noqa: F401
 from omnishop.pricing import models as pricing  # noqa: F401
 from omnishop.pricing import promotion_models  # noqa: F401
+from omnishop.pricing import promotion_models  # noqa: F401
 from omnishop.pricing import tax_models  # noqa: F401
 from omnishop.search import models as search  # noqa: F401
 from omnishop.webhooks import models as webhooks  # noqa: F401

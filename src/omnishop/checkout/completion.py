@@ -18,7 +18,7 @@ the order (the buyer paid and the stock is still held) or voids the charge.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -27,14 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.channels import service as channels
 from omnishop.checkout import holds as cart_holds
+from omnishop.checkout import totals as cart_totals
 from omnishop.checkout.completion_errors import (
     CartNotReady,
     CheckoutInProgress,
     PaymentDeclined,
     PriceChanged,
+    PromotionChanged,
 )
 from omnishop.checkout.models import Cart, CartLine, CartState
-from omnishop.checkout.views import shipping_of, subtotal_of
 from omnishop.inventory import allocation
 from omnishop.inventory.errors import OutOfStock
 from omnishop.kernel import clock, ids
@@ -46,6 +47,7 @@ from omnishop.orders.drafts import DraftLine, OrderDraft
 from omnishop.payments import service as payments
 from omnishop.payments.schemas import PaymentInput
 from omnishop.payments.service import PaymentInfo
+from omnishop.pricing import promotion_service as promotions
 from omnishop.pricing import service as pricing
 
 log = get_logger(__name__)
@@ -149,16 +151,18 @@ async def _start_payment(session: AsyncSession, cart: Cart, payment: PaymentInpu
     _check_ready(cart, lines, payment)
     await _check_prices(session, cart, lines)
     await _check_holds(session, cart, lines)
+    totals = await _check_totals(session, cart, lines)
     started = await payments.create(
         session=session,
         reference=cart_holds.reference_of(cart.id),
         channel_id=cart.channel_id,
         customer_id=cart.customer_id,
-        amount=subtotal_of(lines) + shipping_of(cart),
+        amount=totals.total,
         currency=cart.currency,
         payment=payment,
     )
     cart.payment_id = started.id
+    cart.totals_snapshot = totals.as_json()
     await session.flush()
     return started.id
 
@@ -188,6 +192,28 @@ async def _check_prices(session: AsyncSession, cart: Cart, lines: list[CartLine]
             raise PriceChanged(
                 line.id, line.sku, line.unit_amount, price.amount if price else None, index
             )
+
+
+async def _check_totals(
+    session: AsyncSession, cart: Cart, lines: list[CartLine]
+) -> cart_totals.CartTotals:
+    """The cart's money now, refused if a promotion the buyer was shown is gone or a voucher
+    on the cart can no longer be used; takes each voucher's use (exactly, within limits)."""
+    channel = await channels.get(session=session, channel_id=cart.channel_id)
+    totals = await cart_totals.compute(session, cart=cart, lines=lines, channel=channel)
+    for refused in totals.rejected:
+        if refused.code and refused.code in (cart.voucher_codes or []):
+            raise promotions.VoucherUnavailable(refused.code, refused.reason)
+    lost = set(cart.promotions_seen or []) - {a.promotion_id for a in totals.applied}
+    if lost:
+        names = [r.name for r in totals.rejected if r.promotion_id in lost]
+        raise PromotionChanged(sorted(lost), names)
+    amounts = {a.code: a.amount for a in totals.applied if a.code}
+    await promotions.redeem(
+        session=session, cart_id=cart.id, amounts=amounts,
+        customer_key=cart_totals.customer_key(cart),
+    )  # fmt: skip
+    return totals
 
 
 async def _check_holds(session: AsyncSession, cart: Cart, lines: list[CartLine]) -> None:
@@ -263,12 +289,20 @@ async def place(session: AsyncSession, cart_id: uuid.UUID, paid: PaymentInfo) ->
             select(CartLine).where(CartLine.cart_id == cart_id).order_by(CartLine.created_at)
         )
     )
-    order = await orders.place(session=session, draft=_draft(cart, lines, paid, order_id))
+    draft = _draft(cart, lines, paid, order_id)
+    wanted = {a["code"] for a in draft.adjustments if a.get("code")}
+    if wanted - await promotions.redeemed_codes(session=session, cart_id=cart_id):
+        # Never an order with a voucher whose use it does not hold.
+        raise promotions.VoucherUnavailable(", ".join(sorted(wanted)), "its use was not taken")
+    order = await orders.place(session=session, draft=draft)
     await payments.attach_order(session=session, payment_id=paid.id, order_id=order.id)
     return order
 
 
 def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.UUID) -> OrderDraft:
+    if not cart.totals_snapshot:
+        raise CheckoutInProgress("the cart has no priced payment to place")
+    totals = cart_totals.CartTotals.from_json(cart.totals_snapshot)
     delivery = dict(cart.delivery or {})
     if cart.shipping_address and delivery.get("kind") != "pickup":
         delivery["address"] = cart.shipping_address
@@ -284,10 +318,19 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
                 quantity=line.quantity,
                 unit_amount=line.unit_amount,
                 hold_ids=tuple(uuid.UUID(str(h)) for h in line.hold_ids),
+                discount_amount=totals.line(line.id).discount,
+                tax_amount=totals.line(line.id).tax,
             )
             for line in lines
         ),
-        shipping_amount=shipping_of(cart),
+        shipping_amount=totals.shipping,
+        discount_amount=totals.discount,
+        tax_amount=totals.tax,
+        tax_included=totals.tax_included,
+        duty_amount=totals.duties,
+        points_spent=totals.points,
+        points_amount=totals.points_amount,
+        adjustments=tuple(_adjustment(a) for a in totals.applied),
         email=cart.email,
         phone=cart.phone,
         customer_id=cart.customer_id,
@@ -299,18 +342,29 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
     )
 
 
+def _adjustment(applied: cart_totals.AppliedPromotion) -> dict[str, Any]:
+    return {"kind": "promotion", **asdict(applied)}
+
+
 async def _move(
     session: AsyncSession, cart_id: uuid.UUID, source: CartState | None, target: CartState
 ) -> bool:
     """Move the cart between completion states; ``source`` None means any unfinished one."""
     sources = [source] if source else [CartState.COMPLETING, CartState.AWAITING_PAYMENT]
+    values: dict[str, Any] = {"state": target, "completing_since": None}
+    if target == CartState.OPEN:
+        values["totals_snapshot"] = None
     done = await session.execute(
         update(Cart)
         .where(Cart.id == cart_id, Cart.state.in_(sources))
-        .values(state=target, completing_since=None, last_activity_at=clock.now())
+        .values(last_activity_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    moved = bool(done.rowcount)  # type: ignore[attr-defined]
+    if moved and target == CartState.OPEN:
+        # No order came of this payment: its voucher uses go back.
+        await promotions.release(session=session, cart_id=cart_id)
+    return moved
 
 
 async def settle_later(

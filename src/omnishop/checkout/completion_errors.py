@@ -50,3 +50,18 @@ class PaymentDeclined(DomainError):
 
     def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(message or reason.replace("_", " "), field="payment", reason=reason)
+
+
+class PromotionChanged(Conflict):
+    """A promotion the buyer was shown no longer applies (it ended, or the cart no longer
+    qualifies): the higher total is never charged silently."""
+
+    code: ClassVar[str] = "promotion_changed"
+    title: ClassVar[str] = "A promotion no longer applies"
+
+    def __init__(self, promotion_ids: list[str], names: list[str]) -> None:
+        super().__init__(
+            f"no longer applies: {', '.join(names) or 'a promotion'}; review the cart",
+            field="promotions",
+            promotion_ids=promotion_ids,
+        )

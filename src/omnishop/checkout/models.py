@@ -50,6 +50,14 @@ class Cart(IdMixin, TimestampMixin, Base):
     order_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     completing_since: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    # Voucher codes the buyer entered (normalised upper-case), in the order entered.
+    voucher_codes: Mapped[list[Any]] = mapped_column(default=list)
+    # Promotion ids the buyer was last shown as applied (set on every cart change): a
+    # completion that would lose one refuses instead of charging more silently.
+    promotions_seen: Mapped[list[Any]] = mapped_column(default=list)
+    # checkout.totals.CartTotals.as_json() the payment was created for; the order is placed
+    # from it, so a slow payment confirmation never meets another price.
+    totals_snapshot: Mapped[dict[str, Any] | None]
 
 
 class CartLine(IdMixin, Base):

@@ -62,6 +62,10 @@ class PickupChoice(Strict):
     location_id: uuid.UUID
 
 
+class VoucherApply(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
 class CartUpdate(Strict):
     """Only the fields sent change; ``null`` clears one."""
 
@@ -94,10 +98,23 @@ class CartLineView(BaseModel):
     quantity: int
     unit_price: MoneyView
     line_total: MoneyView
+    # The line's share of the cart's discounts, and its tax (checkout.totals).
+    discount: MoneyView | None = None
+    tax: MoneyView | None = None
     # Units actually held for the line now (fewer than quantity when a hold lapsed).
     held: int
     holds: list[HoldView]
     hold_expires_at: datetime | None
+
+
+class PromotionView(BaseModel):
+    """A promotion or voucher on the cart: applied (``amount`` off) or not, and why."""
+
+    name: str
+    reason: str
+    promotion_id: str | None = None
+    code: str | None = None
+    amount: MoneyView | None = None
 
 
 class OrderRef(BaseModel):
@@ -116,6 +133,18 @@ class CartView(BaseModel):
     subtotal: MoneyView
     shipping: MoneyView
     total: MoneyView
+    # checkout.totals: total = subtotal - discount + shipping + tax (unless tax_included)
+    # + duties - points_amount; shipping is after free-shipping rewards.
+    discount: MoneyView | None = None
+    shipping_discount: MoneyView | None = None
+    tax: MoneyView | None = None
+    tax_included: bool = False
+    duties: MoneyView | None = None
+    points: int = 0
+    points_amount: MoneyView | None = None
+    vouchers: list[str] = Field(default_factory=list)
+    promotions: list[PromotionView] = Field(default_factory=list)
+    promotions_rejected: list[PromotionView] = Field(default_factory=list)
     email: str | None
     phone: str | None
     shipping_address: dict[str, Any] | None

@@ -19,6 +19,7 @@ from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
 from omnishop.checkout import delivery, rules
 from omnishop.checkout import holds as cart_holds
+from omnishop.checkout import totals as cart_totals
 from omnishop.checkout.errors import (
     CartNotFound,
     CartNotOpen,
@@ -90,7 +91,15 @@ async def _view(
     if lines is None:
         lines = await _lines(session, cart.id)
     holds = await cart_holds.active(session, cart)
-    view = cart_view(cart, channel_code=channel.code, lines=lines, holds=holds)
+    if cart.totals_snapshot and cart.state != CartState.OPEN:
+        # What the payment was created for, not what a recomputation would say now.
+        totals = cart_totals.CartTotals.from_json(cart.totals_snapshot)
+    else:
+        totals = await cart_totals.compute(session, cart=cart, lines=lines, channel=channel)
+    if cart.state == CartState.OPEN and seen_changed(cart, totals):
+        cart.promotions_seen = [a.promotion_id for a in totals.applied]
+        await session.flush()
+    view = cart_view(cart, channel_code=channel.code, lines=lines, holds=holds, totals=totals)
     if cart.order_id is not None:
         order = await orders.get(session=session, order_id=cart.order_id)
         view.order = OrderRef(id=order.id, number=order.number, token=order.token)
@@ -139,7 +148,15 @@ async def create_cart(
     )
     session.add(cart)
     await session.flush()
-    return cart_view(cart, channel_code=channel.code, lines=[], holds={})
+    return cart_view(
+        cart, channel_code=channel.code, lines=[], holds={},
+        totals=cart_totals.empty(cart.currency),
+    )  # fmt: skip
+
+
+def seen_changed(cart: Cart, totals: cart_totals.CartTotals) -> bool:
+    """The applied promotions differ from those the buyer was last shown."""
+    return sorted(cart.promotions_seen or []) != sorted(a.promotion_id for a in totals.applied)
 
 
 async def get_cart(*, session: AsyncSession, token: str) -> CartView:

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout.models import Cart, CartLine
-from omnishop.checkout.schemas import CartLineView, CartView, HoldView, MoneyView
+from omnishop.checkout.schemas import CartLineView, CartView, HoldView, MoneyView, PromotionView
+from omnishop.checkout.totals import CartTotals
 from omnishop.inventory.models import Reservation
 from omnishop.kernel.money import Money
 
@@ -32,8 +33,10 @@ def cart_view(
     channel_code: str,
     lines: Sequence[CartLine],
     holds: Mapping[uuid.UUID, Reservation],
+    totals: CartTotals,
 ) -> CartView:
-    """The cart as the API and every channel's client sees it."""
+    """The cart as the API and every channel's client sees it (``totals`` from
+    ``checkout.totals.compute``)."""
     cur, loc = cart.currency, cart.locale
     line_views = []
     for line in lines:
@@ -47,6 +50,8 @@ def cart_view(
                 quantity=line.quantity,
                 unit_price=money(line.unit_amount, cur, loc),
                 line_total=money(line.unit_amount * line.quantity, cur, loc),
+                discount=money(totals.line(line.id).discount, cur, loc),
+                tax=money(totals.line(line.id).tax, cur, loc),
                 held=sum(h.quantity for h in mine),
                 holds=[
                     HoldView(
@@ -57,7 +62,6 @@ def cart_view(
                 hold_expires_at=min((h.expires_at for h in mine), default=None),
             )
         )
-    subtotal, shipping = subtotal_of(lines), shipping_of(cart)
     return CartView(
         token=cart.token,
         channel=channel_code,
@@ -65,9 +69,31 @@ def cart_view(
         currency=cur,
         locale=loc,
         lines=line_views,
-        subtotal=money(subtotal, cur, loc),
-        shipping=money(shipping, cur, loc),
-        total=money(subtotal + shipping, cur, loc),
+        subtotal=money(totals.subtotal, cur, loc),
+        shipping=money(totals.shipping, cur, loc),
+        total=money(totals.total, cur, loc),
+        discount=money(totals.discount, cur, loc),
+        shipping_discount=money(totals.shipping_discount, cur, loc),
+        tax=money(totals.tax, cur, loc),
+        tax_included=totals.tax_included,
+        duties=money(totals.duties, cur, loc),
+        points=totals.points,
+        points_amount=money(totals.points_amount, cur, loc),
+        vouchers=list(cart.voucher_codes or []),
+        promotions=[
+            PromotionView(
+                name=a.name,
+                reason=a.reason,
+                promotion_id=a.promotion_id,
+                code=a.code,
+                amount=money(a.amount, cur, loc),
+            )
+            for a in totals.applied
+        ],
+        promotions_rejected=[
+            PromotionView(name=r.name, reason=r.reason, promotion_id=r.promotion_id, code=r.code)
+            for r in totals.rejected
+        ],
         email=cart.email,
         phone=cart.phone,
         shipping_address=cart.shipping_address,

@@ -16,6 +16,10 @@ class DraftLine:
     unit_amount: int  # minor units, the price the buyer saw and agreed to
     # The cart holds behind this line; placing the order commits each at its location.
     hold_ids: tuple[uuid.UUID, ...]
+    # This line's share of the order's discounts, and its tax (checkout.totals): a return
+    # refunds what the buyer actually paid for a unit.
+    discount_amount: int = 0
+    tax_amount: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,13 @@ class OrderDraft:
     # The id the order gets, when the caller picks it up front (checkout can then mark the cart
     # with it in the statement that completes the cart); a new one by default.
     order_id: uuid.UUID | None = None
+    # Totals beyond subtotal + shipping (checkout.totals.CartTotals); shipping_amount is what
+    # the buyer pays for delivery, after free-shipping rewards.
+    discount_amount: int = 0  # the sum of the lines' discount_amount
+    tax_amount: int = 0
+    tax_included: bool = False  # tax is inside the prices (EU, RU, GE) or added (US)
+    duty_amount: int = 0
+    points_spent: int = 0
+    points_amount: int = 0
+    # [{"kind": "promotion", "promotion_id", "name", "amount", "reason", "code"}, ...]
+    adjustments: tuple[dict[str, Any], ...] = ()

@@ -200,6 +200,8 @@ def build(
                     AllocationInfo(a.location_id, a.quantity, a.shipped, a.released)
                     for a in per_line[ln.id]
                 ],
+                discount_amount=ln.discount_amount or 0,
+                tax_amount=ln.tax_amount or 0,
             )
             for ln in lines
         ],
@@ -208,6 +210,13 @@ def build(
         canceled_at=order.canceled_at,
         cancel_reason=order.cancel_reason,
         history=list(history),
+        discount_amount=order.discount_amount or 0,
+        tax_amount=order.tax_amount or 0,
+        tax_included=bool(order.tax_included),
+        duty_amount=order.duty_amount or 0,
+        points_spent=order.points_spent or 0,
+        points_amount=order.points_amount or 0,
+        adjustments=list(order.adjustments or []),
     )
 
 

@@ -39,6 +39,16 @@ class Order(IdMixin, TimestampMixin, Base):
     subtotal: Mapped[int] = mapped_column(BigInteger)
     shipping_amount: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
+    # total = subtotal - discount + shipping + tax (when not included) + duty - points.
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_included: Mapped[bool] = mapped_column(default=False)
+    duty_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The promotions and vouchers that made the discount: [{"kind", "promotion_id", "name",
+    # "amount", "reason", "code"}]
+    adjustments: Mapped[list[Any]] = mapped_column(default=list)
     delivery: Mapped[dict[str, Any]] = mapped_column(default=dict)
     placed_at: Mapped[datetime] = mapped_column(default=clock.now)
     delivered_at: Mapped[datetime | None]
@@ -59,6 +69,10 @@ class OrderLine(IdMixin, Base):
     quantity: Mapped[int]
     unit_amount: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
+    # The line's share of the order's discounts and its tax: paid = total - discount_amount
+    # (+ tax_amount when the order's tax is not included).
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Allocation(IdMixin, Base):

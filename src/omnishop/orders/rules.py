@@ -156,6 +156,37 @@ def totals(lines: Sequence[tuple[int, int]], shipping: int) -> Totals:
     return Totals(subtotal=subtotal, shipping=shipping, total=subtotal + shipping)
 
 
+def payable(
+    totals: Totals,
+    *,
+    line_discounts: Sequence[int],
+    line_subtotals: Sequence[int],
+    discount: int,
+    tax: int,
+    tax_included: bool,
+    duty: int,
+    points_amount: int,
+) -> int:
+    """What the buyer pays for an order: subtotal - discount + shipping + tax (when added to
+    the prices) + duty - points. Refuses a discount that is not the lines' discounts or
+    exceeds a line, negative amounts and points worth more than the rest."""
+    if min(discount, tax, duty, points_amount, *line_discounts, 0) < 0:
+        raise ValidationFailed("adjustments cannot be negative", field="discount_amount")
+    if sum(line_discounts) != discount:
+        raise ValidationFailed(
+            "the order discount must be the sum of its lines' discounts", field="discount_amount"
+        )
+    for index, (off, amount) in enumerate(zip(line_discounts, line_subtotals, strict=True)):
+        if off > amount:
+            raise ValidationFailed(
+                "a line's discount exceeds its price", field=f"lines[{index}].discount_amount"
+            )
+    before_points = totals.total - discount + duty + (0 if tax_included else tax)
+    if points_amount > before_points:
+        raise ValidationFailed("points pay more than the order costs", field="points_amount")
+    return before_points - points_amount
+
+
 @dataclass(frozen=True)
 class Slot:
     """Units of an order line at a location still waiting to ship."""

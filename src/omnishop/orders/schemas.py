@@ -33,6 +33,8 @@ class OrderLineInfo:
     shipped: int
     canceled: int
     allocations: list[AllocationInfo]
+    discount_amount: int = 0  # this line's share of the order's discounts
+    tax_amount: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,13 @@ class OrderInfo:
     canceled_at: datetime | None
     cancel_reason: str | None
     history: list[HistoryInfo] = field(default_factory=list)
+    discount_amount: int = 0
+    tax_amount: int = 0
+    tax_included: bool = False
+    duty_amount: int = 0
+    points_spent: int = 0
+    points_amount: int = 0
+    adjustments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,16 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
     totals = rules.totals(
         [(ln.quantity, ln.unit_amount) for ln in draft.lines], draft.shipping_amount
     )
+    total = rules.payable(
+        totals,
+        line_discounts=[ln.discount_amount for ln in draft.lines],
+        line_subtotals=[ln.quantity * ln.unit_amount for ln in draft.lines],
+        discount=draft.discount_amount,
+        tax=draft.tax_amount,
+        tax_included=draft.tax_included,
+        duty=draft.duty_amount,
+        points_amount=draft.points_amount,
+    )
     hold_ids = [h for ln in draft.lines for h in ln.hold_ids]
     if len(set(hold_ids)) != len(hold_ids):
         if await _exists_for_cart(session, draft.cart_id):
@@ -91,7 +101,14 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
                 currency=currency,
                 subtotal=totals.subtotal,
                 shipping_amount=totals.shipping,
-                total=totals.total,
+                total=total,
+                discount_amount=draft.discount_amount,
+                tax_amount=draft.tax_amount,
+                tax_included=draft.tax_included,
+                duty_amount=draft.duty_amount,
+                points_spent=draft.points_spent,
+                points_amount=draft.points_amount,
+                adjustments=[dict(a) for a in draft.adjustments],
                 delivery=dict(draft.delivery),
                 placed_at=clock.now(),
             )
@@ -124,6 +141,8 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
             quantity=draft_line.quantity,
             unit_amount=draft_line.unit_amount,
             total=draft_line.quantity * draft_line.unit_amount,
+            discount_amount=draft_line.discount_amount,
+            tax_amount=draft_line.tax_amount,
         )
         order_lines.append(line)
         allocations.extend(
@@ -161,7 +180,7 @@ async def place(*, session: AsyncSession, draft: OrderDraft) -> OrderInfo:
             customer_id=str(draft.customer_id) if draft.customer_id else None,
             payment_id=str(draft.payment_id) if draft.payment_id else None,
             payment_method=draft.payment_method,
-            total=totals.total,
+            total=total,
             currency=currency,
         ),
     )

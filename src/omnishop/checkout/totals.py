@@ -1,0 +1,302 @@
+"""The ONE place a cart's money is computed: load first, then compute.
+
+``compute(session, cart=..., lines=..., channel=...)`` gathers every fact once (the customer,
+their tier, whether this is their first order, the lines' products and categories, the
+voucher codes on the cart, the delivery price) and hands them to pure rules. Every reader of
+a cart's money goes through it: the cart view (API, storefront, chat), the amount completion
+asks the payment provider for, and the order draft (whose per-line discount and tax let a
+return refund exactly what the buyer paid for a line).
+
+    total = subtotal - discount + shipping (after free-shipping rewards)
+            + tax (only when prices are tax-exclusive) + duties - points_amount
+
+Seams other domains fill in (each returns zero today and is marked ``SEAM``):
+
+- ``_taxes``: taxes and duties (B, through ``pricing.taxes.quote``). Receives each line's net
+  amount after discounts and the shipping after discounts; returns a ``TaxQuote``.
+- ``_points``: loyalty points the buyer spends (C, through ``loyalty.service``). Receives what
+  is payable before points; returns ``(points, amount)`` with ``amount <= payable``.
+- ``_tier``: the customer's loyalty tier code (C), used by promotion conditions.
+- ``_segments``: the customer's segment tags (marketing, later), used by promotion conditions.
+
+``CartTotals`` is frozen and serialisable (``as_json`` / ``from_json``): completion stores the
+totals the payment was created for on the cart, and the order is placed from that snapshot,
+so a slow 3-D Secure never meets a different price.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.catalog.models import Category, Product, Variant
+from omnishop.channels.models import Channel
+from omnishop.checkout.models import Cart, CartLine
+from omnishop.kernel import clock
+from omnishop.orders.models import Order
+from omnishop.pricing import promotion_rules as promo
+from omnishop.pricing import promotion_service
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    subtotal: int  # unit_amount * quantity
+    discount: int  # this line's share of every item and order discount
+    tax: int  # included in the price or added, see CartTotals.tax_included
+    duties: int
+
+
+@dataclass(frozen=True)
+class AppliedPromotion:
+    promotion_id: str
+    name: str
+    amount: int  # what it took off (items, order and shipping together)
+    reason: str  # why it applied, for the buyer ("10% off Games")
+    code: str | None = None  # the voucher code that brought it, if any
+
+
+@dataclass(frozen=True)
+class RejectedPromotion:
+    name: str
+    reason: str  # why not, for the buyer ("the order must be at least 3 000,00 ₽")
+    promotion_id: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class TaxQuote:
+    """What B's tax seam answers: totals and the per-line split (line id -> amount)."""
+
+    tax: int = 0
+    included: bool = False
+    duties: int = 0
+    lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (tax, duties)
+
+
+@dataclass(frozen=True)
+class CartTotals:
+    currency: str
+    subtotal: int
+    discount: int  # items and order discounts (the sum of the lines' discounts)
+    shipping_full: int  # the delivery price before free-shipping rewards
+    shipping: int  # what the buyer pays for delivery
+    tax: int
+    tax_included: bool
+    duties: int
+    points: int  # loyalty points spent
+    points_amount: int  # their value in the cart's currency
+    total: int  # what the buyer pays now
+    lines: Mapping[str, LineTotals]  # by str(cart line id)
+    applied: tuple[AppliedPromotion, ...] = ()
+    rejected: tuple[RejectedPromotion, ...] = ()
+    voucher_codes: tuple[str, ...] = ()  # codes that applied (their redemption is taken)
+    gifts: tuple[str, ...] = ()  # variant ids a gift reward adds at zero price
+
+    @property
+    def shipping_discount(self) -> int:
+        return self.shipping_full - self.shipping
+
+    def line(self, line_id: uuid.UUID) -> LineTotals:
+        return self.lines.get(str(line_id)) or LineTotals(0, 0, 0, 0)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CartTotals:
+        raw = dict(data)
+        raw["lines"] = {k: LineTotals(**v) for k, v in raw["lines"].items()}
+        raw["applied"] = tuple(AppliedPromotion(**a) for a in raw.get("applied", ()))
+        raw["rejected"] = tuple(RejectedPromotion(**r) for r in raw.get("rejected", ()))
+        raw["voucher_codes"] = tuple(raw.get("voucher_codes", ()))
+        raw["gifts"] = tuple(raw.get("gifts", ()))
+        return cls(**raw)
+
+
+def empty(currency: str) -> CartTotals:
+    return CartTotals(currency, 0, 0, 0, 0, 0, False, 0, 0, 0, 0, {})
+
+
+async def compute(
+    session: AsyncSession, *, cart: Cart, lines: Sequence[CartLine], channel: Channel
+) -> CartTotals:
+    """The cart's money now: promotions and vouchers, shipping, tax and duties, points."""
+    facts = await _facts(session, cart, lines, channel)
+    specs, refused = await promotion_service.candidates(
+        session=session, channel_code=channel.code, codes=list(cart.voucher_codes or []),
+        customer_key=facts.customer_key, locale=cart.locale,
+    )  # fmt: skip
+    outcome = promo.evaluate(specs, facts)
+    shipping_full = facts.shipping
+    shipping = shipping_full - outcome.shipping_discount
+    nets = {ln.line_id: ln.amount - outcome.line_discounts.get(ln.line_id, 0) for ln in facts.lines}
+    taxes = await _taxes(session, cart, lines, channel, nets, shipping)
+    discount = sum(outcome.line_discounts.values())
+    payable = facts.subtotal - discount + shipping + taxes.duties
+    if not taxes.included:
+        payable += taxes.tax
+    points, points_amount = await _points(session, cart, channel, payable)
+    per_line = {
+        key: LineTotals(
+            subtotal=ln.amount,
+            discount=outcome.line_discounts.get(key, 0),
+            tax=taxes.lines.get(key, (0, 0))[0],
+            duties=taxes.lines.get(key, (0, 0))[1],
+        )
+        for ln in facts.lines
+        for key in [ln.line_id]
+    }
+    return CartTotals(
+        currency=cart.currency,
+        subtotal=facts.subtotal,
+        discount=discount,
+        shipping_full=shipping_full,
+        shipping=shipping,
+        tax=taxes.tax,
+        tax_included=taxes.included,
+        duties=taxes.duties,
+        points=points,
+        points_amount=points_amount,
+        total=payable - points_amount,
+        lines=per_line,
+        applied=tuple(
+            AppliedPromotion(a.promotion_id, a.name, a.amount, a.reason, a.code)
+            for a in outcome.applied
+        ),
+        rejected=tuple(
+            RejectedPromotion(r.name, r.reason, r.promotion_id, r.code)
+            for r in (*refused, *outcome.rejected)
+        ),
+        voucher_codes=tuple(a.code for a in outcome.applied if a.code),
+        gifts=tuple(outcome.gifts),
+    )
+
+
+# --- facts: loaded once, before any computing ---
+
+
+async def _facts(
+    session: AsyncSession, cart: Cart, lines: Sequence[CartLine], channel: Channel
+) -> promo.CartFacts:
+    products = await _products(session, [ln.variant_id for ln in lines])
+    line_facts = tuple(
+        promo.LineFacts(
+            line_id=str(ln.id),
+            variant_id=str(ln.variant_id),
+            product_id=products.get(ln.variant_id, ("", frozenset()))[0],
+            category_ids=products.get(ln.variant_id, ("", frozenset()))[1],
+            quantity=ln.quantity,
+            unit_amount=ln.unit_amount,
+        )
+        for ln in lines
+    )
+    return promo.CartFacts(
+        currency=cart.currency,
+        channel=channel.code,
+        now=clock.now(),
+        customer_key=customer_key(cart),
+        tier=await _tier(session, cart),
+        segments=await _segments(session, cart),
+        first_order=await _first_order(session, cart),
+        lines=line_facts,
+        shipping=int((cart.delivery or {}).get("amount") or 0),
+    )
+
+
+def customer_key(cart: Cart) -> str | None:
+    """Who a per-customer voucher limit counts: the customer, else the contact given."""
+    if cart.customer_id is not None:
+        return f"customer:{cart.customer_id}"
+    if cart.email:
+        return f"email:{cart.email.strip().lower()}"
+    if cart.phone:
+        return f"phone:{cart.phone.strip()}"
+    return None
+
+
+async def _products(
+    session: AsyncSession, variant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, frozenset[str]]]:
+    """Each variant's product id and its category with every ancestor (a promotion on
+    "games" covers "games/ps4")."""
+    if not variant_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Variant.id, Product.id, Category.path)
+            .join(Product, Product.id == Variant.product_id)
+            .outerjoin(Category, Category.id == Product.category_id)
+            .where(Variant.id.in_(list(variant_ids)))
+        )
+    ).all()
+    paths = {p for _, _, p in rows if p}
+    prefixes = {"/".join(p.split("/")[: i + 1]) for p in paths for i in range(p.count("/") + 1)}
+    ids_by_path: dict[str, str] = {}
+    if prefixes:
+        for cid, path in await session.execute(
+            select(Category.id, Category.path).where(Category.path.in_(prefixes))
+        ):
+            ids_by_path[path] = str(cid)
+    found = {}
+    for vid, pid, path in rows:
+        cats = frozenset(
+            ids_by_path[x]
+            for i in range((path or "").count("/") + 1 if path else 0)
+            for x in ["/".join(path.split("/")[: i + 1])]
+            if x in ids_by_path
+        )
+        found[vid] = (str(pid), cats)
+    return found
+
+
+async def _first_order(session: AsyncSession, cart: Cart) -> bool:
+    """No earlier order by this customer (or, for a guest, by this email or phone)."""
+    if cart.customer_id is not None:
+        where = Order.customer_id == cart.customer_id
+    elif cart.email or cart.phone:
+        conds = []
+        if cart.email:
+            conds.append(func.lower(Order.email) == cart.email.strip().lower())
+        if cart.phone:
+            conds.append(Order.phone == cart.phone)
+        where = or_(*conds)
+    else:
+        return True
+    found = await session.scalar(select(Order.id).where(where, Order.cart_id != cart.id).limit(1))
+    return found is None
+
+
+async def _tier(session: AsyncSession, cart: Cart) -> str | None:
+    """SEAM (C, loyalty): the customer's tier code, e.g. "gold"; None for no tier."""
+    return None
+
+
+async def _segments(session: AsyncSession, cart: Cart) -> frozenset[str]:
+    """SEAM (marketing): the customer's segment tags."""
+    return frozenset()
+
+
+async def _taxes(
+    session: AsyncSession,
+    cart: Cart,
+    lines: Sequence[CartLine],
+    channel: Channel,
+    nets: Mapping[str, int],
+    shipping: int,
+) -> TaxQuote:
+    """SEAM (B, taxes and duties through ``pricing.taxes.quote``): tax and duties on each
+    line's net amount (``nets``: str(line id) -> amount after discounts) and on shipping."""
+    return TaxQuote()
+
+
+async def _points(
+    session: AsyncSession, cart: Cart, channel: Channel, payable: int
+) -> tuple[int, int]:
+    """SEAM (C, loyalty): points the buyer chose to spend on this cart and their value,
+    never more than ``payable``. (0, 0) when none."""
+    return 0, 0
