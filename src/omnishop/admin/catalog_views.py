@@ -58,6 +58,7 @@ class ProductAdmin(ShopView, model=Product):
         Product.brand,
         Product.attributes,
         Product.tax_class,
+        Product.hs_code,
         Product.external_ref,
     ]
     form_overrides: ClassVar[dict[str, Any]] = {"status": SelectField}

@@ -24,6 +24,7 @@ from omnishop.admin.auth import (
 )
 from omnishop.admin.sales_views import SALES_VIEWS
 from omnishop.admin.staff_views import ACCESS_VIEWS
+from omnishop.admin.tax_views import TAX_VIEWS
 from omnishop.admin.views import SHOP_VIEWS
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings
@@ -104,5 +105,5 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
         authorization_backend=RoleAuthorization(),
         throttle=LoginThrottle(settings.login_rate_limit),
     )
-    for view in (*SHOP_VIEWS, *SALES_VIEWS, *ACCESS_VIEWS):
+    for view in (*SHOP_VIEWS, *SALES_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS):
         admin.add_view(view)

@@ -14,6 +14,7 @@ from omnishop.api import (
     payments_routes,
     pricing_routes,
     search_routes,
+    tax_routes,
     webhooks_routes,
 )
 
@@ -23,6 +24,7 @@ router.include_router(search_routes.router)
 router.include_router(channels_routes.router)
 router.include_router(catalog_routes.router)
 router.include_router(pricing_routes.router)
+router.include_router(tax_routes.router)
 router.include_router(inventory_routes.router)
 router.include_router(checkout_routes.router)
 router.include_router(checkout_complete_routes.router)

@@ -202,6 +202,7 @@ class ProductRead(BaseModel):
     brand: str | None
     attributes: dict[str, Any]
     tax_class: str
+    hs_code: str | None = None
     translations: dict[str, TranslationRead]
     variants: list[VariantRead]
     publications: list[PublicationRead]
@@ -217,6 +218,7 @@ class ProductRead(BaseModel):
             brand=b.brand,
             attributes=dict(b.attributes),
             tax_class=b.tax_class,
+            hs_code=b.hs_code,
             translations={
                 loc: TranslationRead(name=name, description=b.descriptions.get(loc))
                 for loc, name in b.names.items()

@@ -72,6 +72,8 @@ class Product(IdMixin, TimestampMixin, Base):
     # Product-level attribute values by attribute code: {"platform": "PS4"}.
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tax_class: Mapped[str] = mapped_column(String(40), default="standard")
+    # Harmonized System code for customs (6–10 digits); a variant's own code overrides it.
+    hs_code: Mapped[str | None] = mapped_column(String(10))
     external_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
     def __str__(self) -> str:

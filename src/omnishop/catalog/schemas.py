@@ -12,6 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 Locale = Annotated[str, Field(pattern=r"^(ru|en|ka)$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+# Tax classes name a rate in each country's table: standard, reduced, zero, books, ...
+TaxClass = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+HsCode = Annotated[str, StringConstraints(pattern=r"^\d{6,10}$")]
 
 
 class Strict(BaseModel):
@@ -71,7 +74,8 @@ class ProductCreate(Strict):
     attributes: dict[Annotated[str, StringConstraints(max_length=60)], Any] = Field(
         default_factory=dict
     )
-    tax_class: Annotated[str, StringConstraints(max_length=40)] = "standard"
+    tax_class: TaxClass = "standard"
+    hs_code: HsCode | None = None
     translations: Annotated[dict[Locale, TranslationIn], Field(min_length=1)]
     variants: Annotated[list[VariantCreate], Field(min_length=1, max_length=500)]
     external_ref: str | None = None
@@ -85,7 +89,8 @@ class ProductUpdate(Strict):
     category_id: uuid.UUID | None = None
     brand: Annotated[str, StringConstraints(max_length=120)] | None = None
     attributes: dict[Annotated[str, StringConstraints(max_length=60)], Any] | None = None
-    tax_class: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    tax_class: TaxClass | None = None
+    hs_code: HsCode | None = None
     # Merged into the stored translations: locales not sent stay as they are.
     translations: dict[Locale, TranslationIn] | None = None
 
@@ -147,6 +152,7 @@ class ProductBundle:
     publications: list[PublicationInfo]
     media: list[MediaInfo] = field(default_factory=list)
     updated_at: datetime | None = None
+    hs_code: str | None = None
 
     def name(self, locale: str, fallback: str = "ru") -> str:
         return self.names.get(locale) or self.names.get(fallback) or next(iter(self.names.values()))

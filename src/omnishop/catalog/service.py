@@ -220,6 +220,7 @@ async def create_product(*, session: AsyncSession, data: ProductCreate) -> Produ
         brand=data.brand,
         attributes=data.attributes,
         tax_class=data.tax_class,
+        hs_code=data.hs_code,
         external_ref=data.external_ref,
     )
     session.add(product)
@@ -368,6 +369,7 @@ async def load_products(
                 publications=publications[pid],
                 media=media[pid],
                 updated_at=p.updated_at,
+                hs_code=p.hs_code,
             )
         )
     return bundles
