@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from omnishop.api import (
+    availability_routes,
     catalog_routes,
     channels_routes,
     checkout_complete_routes,
@@ -12,6 +13,8 @@ from omnishop.api import (
     inventory_routes,
     orders_routes,
     payments_routes,
+    pickup_routes,
+    pos_routes,
     pricing_routes,
     search_routes,
     tax_routes,
@@ -31,3 +34,6 @@ router.include_router(checkout_complete_routes.router)
 router.include_router(payments_routes.router)
 router.include_router(orders_routes.router)
 router.include_router(webhooks_routes.router)
+router.include_router(pickup_routes.router)
+router.include_router(pos_routes.router)
+router.include_router(availability_routes.router)
