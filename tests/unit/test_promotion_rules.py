@@ -186,7 +186,7 @@ specs = st.builds(
         buy_qty=bx,
         get_qty=gy,
         gift_variant_id="gift" if r == Reward.GIFT_ITEM else None,
-    ),  # fmt: skip
+    ),
     st.integers(0, 10_000),
     rewards,
     st.integers(0, 200_000),
