@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
-from typing import TypeVar
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 EARTH_RADIUS_KM = 6371.0088
 K = TypeVar("K", bound=Hashable)
@@ -58,3 +60,34 @@ def missing_units(needs: dict[K, int], have: dict[K, int]) -> dict[K, int]:
         for key, need in needs.items()
         if need > max(have.get(key, 0), 0)
     }
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes(hhmm: str) -> int:
+    hours, _, minutes = str(hhmm).partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def open_at(opening_hours: Mapping[str, Any], timezone: str, at: datetime) -> bool:
+    """Whether a location is open at the instant ``at`` (aware) in its own time zone, given
+    ``{"mon": [["10:00", "22:00"]], ...}``. A span closing past midnight ("22:00"–"02:00")
+    runs into the next day; "24:00" closes at midnight; a missing day is closed."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    local = at.astimezone(ZoneInfo(timezone))
+    now = local.hour * 60 + local.minute
+    today = DAYS[local.weekday()]
+    yesterday = DAYS[(local.weekday() - 1) % 7]
+    for start, end in (tuple(span) for span in opening_hours.get(today) or []):
+        opens, closes = _minutes(start), _minutes(end)
+        if opens < closes and opens <= now < closes:
+            return True
+        if closes <= opens and now >= opens:  # open past midnight (or round the clock)
+            return True
+    for start, end in (tuple(span) for span in opening_hours.get(yesterday) or []):
+        opens, closes = _minutes(start), _minutes(end)
+        if closes <= opens and now < closes:  # yesterday's late span still running
+            return True
+    return False

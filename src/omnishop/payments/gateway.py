@@ -7,6 +7,7 @@ failure code. Exceptions are for a provider that cannot be reached or answers no
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -121,6 +122,8 @@ def get(provider: str) -> Gateway:
     if provider not in _FACTORIES and provider == "sandbox":
         # The bundled sandbox registers itself on import; import lazily to keep it optional.
         import omnishop.payments.sandbox.gateway  # noqa: F401
+    if provider not in _FACTORIES and provider == "in_person":
+        importlib.import_module("omnishop.payments.in_person")  # registers itself
     try:
         return _FACTORIES[provider]()
     except KeyError:

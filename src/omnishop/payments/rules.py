@@ -27,11 +27,20 @@ class Method(StrEnum):
     SBP = "sbp"
     COD = "cod"
     PAY_AT_PICKUP = "pay_at_pickup"
+    # Taken in person at a store counter (an in-store sale): captured at once, no PSP.
+    CASH = "cash"
+    CARD_PRESENT = "card_present"
 
 
 # Methods paid to a person at the door or the counter: no PSP call, the order is placed while
 # the payment is still pending and staff mark it collected.
 OFFLINE = frozenset({Method.COD, Method.PAY_AT_PICKUP})
+# Methods of an in-store sale: the cashier took the money, so the payment is captured at once
+# by the ``in_person`` provider (payments.in_person). Never offered to online buyers.
+IN_PERSON = frozenset({Method.CASH, Method.CARD_PRESENT})
+IN_PERSON_PROVIDER = "in_person"
+# Channel kinds with a counter where money is taken in person.
+COUNTER_CHANNELS = frozenset({"store", "pos"})
 # Methods that need a PSP token from the tokenisation endpoint or the wallet sheet.
 TOKENISED = frozenset({Method.CARD, Method.WALLET})
 
@@ -198,3 +207,14 @@ def must_void(current: str, provider_status: str) -> bool:
         "authorized",
         "requires_action",
     )
+
+
+def provider_for(method: str, default: str) -> str:
+    """The provider that takes a payment by ``method``: in-person methods have their own."""
+    return IN_PERSON_PROVIDER if method in IN_PERSON else default
+
+
+def check_in_person(method: str, channel_kind: str | None) -> None:
+    """Cash and card-present are taken at a counter: only in a store (or POS) channel."""
+    if method in IN_PERSON and channel_kind not in COUNTER_CHANNELS:
+        raise ValidationFailed(f"{method} is taken only at a store counter", field="payment.method")

@@ -36,6 +36,13 @@ class PaymentInput(BaseModel):
         return data
 
 
+class InPersonPayment(PaymentInput):
+    """Money taken at a store counter (an in-store sale). Not part of the public checkout's
+    ``payment``: only the staff POS endpoint builds one."""
+
+    method: Literal["cash", "card_present"]  # type: ignore[assignment]
+
+
 class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop.channels import service as channels
 from omnishop.kernel import clock, money
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict, ValidationFailed
@@ -78,7 +79,8 @@ async def create(
     payment: PaymentInput,
     provider: str = "sandbox",
 ) -> PaymentInfo:
-    """A pending payment; no PSP call yet."""
+    """A pending payment; no PSP call yet. Cash and card-present (in-store sales, store
+    channels only) are taken by the ``in_person`` provider whatever ``provider`` says."""
     found = rules.find_pan(payment.model_dump())
     if found is not None:
         raise rules.CardNumberNotAccepted(field=f"payment.{found}")
@@ -96,6 +98,10 @@ async def create(
             f"{method.value} needs a token starting with {prefix}", field="payment.token"
         )
     _check_return_url(payment.return_url)
+    if method in rules.IN_PERSON:
+        channel = await channels.get(session=session, channel_id=channel_id) if channel_id else None
+        rules.check_in_person(method, channel.kind if channel else None)
+    provider = rules.provider_for(method, provider)
     gateways.get(provider)  # an unknown provider is a clear error now, not at authorize
     row = Payment(
         reference=reference,
