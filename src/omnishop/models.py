@@ -11,6 +11,7 @@ from omnishop.customers import models as customers  # noqa: F401
 from omnishop.inventory import models as inventory  # noqa: F401
 from omnishop.kernel import idempotency, outbox  # noqa: F401
 from omnishop.kernel.db import Base
+from omnishop.loyalty import models as loyalty  # noqa: F401
 from omnishop.orders import models as orders  # noqa: F401
 from omnishop.orders import pickup_models  # noqa: F401
 from omnishop.payments import models as payments  # noqa: F401

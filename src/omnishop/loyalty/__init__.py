@@ -1,1 +1,2 @@
-"""One loyalty programme for every channel: an append-only points ledger, earn and burn rules, tiers."""
+"""One loyalty programme for every channel: an append-only points ledger, earn and burn
+rules, tiers."""

@@ -1,0 +1,260 @@
+"""Points for orders: earn when an order is paid, take back on cancel and on refunded
+returns, give back points a canceled order had spent, credit store credit, bonus events.
+
+Each writer keys its entry on the order or return id (idempotent under at-least-once
+delivery) and first takes the account's row lock, so an earn and a cancel of the same
+order serialise whatever order the worker runs them in."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_DOWN, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.catalog import sale
+from omnishop.catalog import service as catalog
+from omnishop.channels import service as channels
+from omnishop.kernel import clock
+from omnishop.kernel.money import exponent
+from omnishop.loyalty import ledger, programme, rules, service
+from omnishop.loyalty.models import EarnRule, LoyaltyEntry
+from omnishop.loyalty.rules import EarnLine, EarnRuleSpec, EntryKind
+from omnishop.loyalty.schemas import Posted
+from omnishop.orders import service as orders
+from omnishop.orders.rules import OrderStatus
+from omnishop.orders.schemas import OrderInfo
+from omnishop.pricing import service as pricing
+
+
+def order_reference(order_id: uuid.UUID) -> str:
+    return f"order:{order_id}"
+
+
+async def _active_rules(session: AsyncSession, kind: str) -> list[EarnRule]:
+    now = clock.now()
+    rows = await session.scalars(
+        select(EarnRule).where(EarnRule.active.is_(True), EarnRule.kind == kind)
+    )
+    return [
+        r
+        for r in rows
+        if (r.starts_at is None or r.starts_at <= now) and (r.ends_at is None or r.ends_at > now)
+    ]
+
+
+async def _to_programme(session: AsyncSession, amount: int, currency: str) -> tuple[Decimal, int]:
+    """The order currency → programme currency rate (major units), and ``amount`` converted
+    into programme minor units."""
+    base = programme.get().currency
+    if currency == base:
+        return Decimal(1), amount
+    rate = await pricing.latest_rate(session=session, base=currency, quote=base)
+    converted = Decimal(amount).scaleb(-exponent(currency)) * rate
+    minor = (converted * (Decimal(10) ** exponent(base))).to_integral_value(rounding=ROUND_DOWN)
+    return rate, int(minor)
+
+
+def paid_for_goods(order: OrderInfo) -> int:
+    """What the buyer paid for the goods: lines after discounts, less points spent (shipping,
+    added tax and duties excluded)."""
+    nets = sum(line.total - line.discount_amount for line in order.lines)
+    return max(0, nets - order.points_amount)
+
+
+async def _earn_lines(session: AsyncSession, order: OrderInfo) -> list[EarnLine]:
+    variants = await sale.variants_for_sale(
+        session=session,
+        variant_ids=[line.variant_id for line in order.lines],
+        channel_id=order.channel_id,
+    )
+    product_ids = list({v.product_id for v in variants.values()})
+    bundles = await catalog.load_products(session=session, product_ids=product_ids)
+    categories = {b.id: frozenset(str(c) for c in b.category_ids) for b in bundles}
+    return [
+        EarnLine(
+            amount=line.total - line.discount_amount,
+            category_ids=(
+                categories.get(variants[line.variant_id].product_id, frozenset())
+                if line.variant_id in variants
+                else frozenset()
+            ),
+        )
+        for line in order.lines
+    ]
+
+
+async def earn_for_order(*, session: AsyncSession, order_id: uuid.UUID) -> Posted | None:
+    """Points for a paid order (once per order); None for a guest's or a canceled order."""
+    order = await orders.get(session=session, order_id=order_id)
+    customer_id = order.customer_id
+    if customer_id is None:
+        return None
+    acct = await ledger.account(session, customer_id)
+    await ledger.lock(session, acct.id)
+    order = await orders.get(session=session, order_id=order_id)  # after the lock: current
+    if order.status == OrderStatus.CANCELED:
+        return None
+    paid = paid_for_goods(order)
+    rate, spend = await _to_programme(session, paid, order.currency)
+    specs = [
+        EarnRuleSpec(
+            Decimal(r.percent),
+            frozenset(str(c) for c in r.category_ids),
+            frozenset(str(c) for c in r.channel_codes),
+        )
+        for r in await _active_rules(session, "percent")
+    ]
+    points = rules.earn_points(
+        await _earn_lines(session, order),
+        paid=paid,
+        channel=order.channel_code,
+        rules=specs,
+        rate=rate,
+        exponent=exponent(order.currency),
+        multiplier=await service.multiplier(session=session, customer_id=customer_id),
+    )
+    posted = await service.earn(
+        session=session,
+        customer_id=customer_id,
+        points=points,
+        reference=order_reference(order.id),
+        channel_id=order.channel_id,
+        order_id=order.id,
+        spend=spend,
+        reason=f"order {order.number}",
+    )
+    if posted.created:
+        await bonus(
+            session=session, customer_id=customer_id, event="first_order",
+            reference="bonus:first_order", channel_id=order.channel_id,
+        )  # fmt: skip
+    return posted
+
+
+async def bonus(
+    *,
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    event: str,
+    reference: str,
+    channel_id: uuid.UUID | None = None,
+) -> Posted | None:
+    """The bonus points of active rules for this event (``first_order``,
+    ``review_written``), once per ``reference``; None when no rule gives any."""
+    points = sum(
+        r.bonus_points for r in await _active_rules(session, "bonus") if r.bonus_event == event
+    )
+    if points <= 0:
+        return None
+    return await service.credit(
+        session=session, customer_id=customer_id, points=points, reference=reference,
+        reason=event, channel_id=channel_id,
+    )  # fmt: skip
+
+
+async def _entry(
+    session: AsyncSession, account_id: uuid.UUID, kind: EntryKind, reference: str
+) -> LoyaltyEntry | None:
+    return await ledger.existing(session, account_id, kind, reference)
+
+
+async def _reversed_of(session: AsyncSession, account_id: uuid.UUID, lot: str) -> tuple[int, int]:
+    """Points and spend already taken back from one earn."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(LoyaltyEntry.points), 0),
+                func.coalesce(func.sum(LoyaltyEntry.spend), 0),
+            ).where(
+                LoyaltyEntry.account_id == account_id,
+                LoyaltyEntry.kind == EntryKind.REVERSE,
+                LoyaltyEntry.lot == lot,
+            )
+        )
+    ).one()
+    return -int(row[0]), -int(row[1])
+
+
+async def undo_order(*, session: AsyncSession, order_id: uuid.UUID, reason: str) -> None:
+    """A canceled order: what it earned is taken back (what is left of it), and the points
+    it spent come back. Idempotent."""
+    order = await orders.get(session=session, order_id=order_id)
+    if order.customer_id is None:
+        return
+    acct = await ledger.account(session, order.customer_id)
+    await ledger.lock(session, acct.id)
+    ref = order_reference(order.id)
+    earned = await _entry(session, acct.id, EntryKind.EARN, ref)
+    if earned is not None:
+        taken, spend_taken = await _reversed_of(session, acct.id, ref)
+        await service.reverse(
+            session=session, customer_id=order.customer_id,
+            points=max(0, earned.points - taken), reference=f"{ref}:cancel", lot=ref,
+            spend=max(0, earned.spend - spend_taken), reason=reason,
+            channel_id=order.channel_id, order_id=order.id,
+        )  # fmt: skip
+    burned = await _entry(session, acct.id, EntryKind.BURN, ref)
+    if burned is not None:
+        await service.give_back(
+            session=session, customer_id=order.customer_id, points=-burned.points,
+            reference=f"{ref}:give-back", reason=reason, channel_id=order.channel_id,
+            order_id=order.id,
+        )  # fmt: skip
+
+
+async def refunded_return(
+    *,
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    return_id: uuid.UUID,
+    amount: int,
+    currency: str,
+    store_credit: bool,
+    customer_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+) -> None:
+    """A refunded return takes back the earn in proportion to the refund, and credits the
+    refund as points when it was made in store credit. Idempotent per return."""
+    order = await orders.get(session=session, order_id=order_id)
+    owner = customer_id or order.customer_id
+    if owner is None:
+        return
+    acct = await ledger.account(session, owner)
+    await ledger.lock(session, acct.id)
+    ref = order_reference(order.id)
+    reference = f"return:{return_id}"
+    earned = await _entry(session, acct.id, EntryKind.EARN, ref)
+    if earned is not None:
+        taken, spend_taken = await _reversed_of(session, acct.id, ref)
+        paid = order.total
+        await service.reverse(
+            session=session, customer_id=owner,
+            points=rules.reversal(
+                earned=earned.points, already_reversed=taken, refunded=amount, paid=paid
+            ),
+            reference=reference, lot=ref,
+            spend=min(
+                max(0, earned.spend - spend_taken),
+                rules.proportional_spend(spend=earned.spend, refunded=amount, paid=paid),
+            ),
+            reason=f"return of order {order.number}", channel_id=channel_id, order_id=order.id,
+        )  # fmt: skip
+    if store_credit and amount > 0:
+        _, minor = await _to_programme(session, amount, currency)
+        points = int(
+            Decimal(minor)
+            .scaleb(-exponent(programme.get().currency))
+            .to_integral_value(rounding=ROUND_DOWN)
+        )
+        if points > 0:
+            await service.credit(
+                session=session, customer_id=owner, points=points, reference=reference,
+                reason=f"store credit for a return of order {order.number}",
+                channel_id=channel_id, order_id=order.id,
+            )  # fmt: skip
+
+
+async def channel_id_of(session: AsyncSession, code: str) -> uuid.UUID:
+    return (await channels.get_by_code(session=session, code=code, active_only=False)).id
