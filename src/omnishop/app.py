@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from omnishop import handlers
 from omnishop.admin import setup as admin_setup
@@ -63,5 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router)
     app.include_router(sandbox_psp.router)
     app.include_router(storefront_router)
+    # Uploaded media (review photos) under unguessable names; StaticFiles refuses `..` paths.
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    app.mount(settings.media_url, StaticFiles(directory=settings.media_dir), name="media")
     admin_setup.install(app, database=db, settings=settings)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from omnishop.catalog import models as catalog  # noqa: F401
+from omnishop.content import models as content  # noqa: F401
 from omnishop.channels import models as channels  # noqa: F401
 from omnishop.checkout import models as checkout  # noqa: F401
 from omnishop.customers import identity_models, push_models, token_models  # noqa: F401
@@ -16,6 +17,7 @@ from omnishop.orders import models as orders  # noqa: F401
 from omnishop.orders import pickup_models  # noqa: F401
 from omnishop.payments import models as payments  # noqa: F401
 from omnishop.pricing import models as pricing  # noqa: F401
+from omnishop.reviews import models as reviews  # noqa: F401
 from omnishop.pricing import promotion_models  # noqa: F401
 from omnishop.pricing import promotion_models  # noqa: F401
 from omnishop.pricing import tax_models  # noqa: F401

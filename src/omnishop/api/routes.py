@@ -16,6 +16,7 @@ from omnishop.api import (
     pickup_routes,
     pos_routes,
     pricing_routes,
+    reviews_routes,
     search_routes,
     tax_routes,
     webhooks_routes,
@@ -34,6 +35,7 @@ router.include_router(checkout_complete_routes.router)
 router.include_router(payments_routes.router)
 router.include_router(orders_routes.router)
 router.include_router(webhooks_routes.router)
+router.include_router(reviews_routes.router)
 router.include_router(pickup_routes.router)
 router.include_router(pos_routes.router)
 router.include_router(availability_routes.router)

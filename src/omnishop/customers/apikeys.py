@@ -28,6 +28,8 @@ SCOPES = (
     "payments:write",
     "shipping:write",
     "webhooks:write",
+    "reviews:read",
+    "reviews:write",
 )
 
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
     api_cache_seconds: float = 2.0
+    # Uploaded files (review photos…), served by the app under ``media_url``.
+    media_dir: Path = Field(default=Path("var/media"))
+    media_url: str = "/media"
     # Click & collect: days a ready pickup order waits before it is canceled as not collected.
     pickup_hold_days: int = 7
     # Uploaded files (review photos…), served by the app under ``media_url``.
