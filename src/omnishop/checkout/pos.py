@@ -152,6 +152,8 @@ async def sell(
         raise
     assert done.order is not None  # an in-person payment is captured: the order is placed
     async with unit_of_work(factory) as session:
+        if done.payment.status == "captured":  # the order follows at once, not via the worker
+            await orders.mark_paid(session=session, order_id=done.order.id, actor=actor)
         await pickup.collect_at_counter(session=session, order_id=done.order.id, actor=actor)
         order = await orders.get(session=session, order_id=done.order.id)
     return Sale(order=order, payment=done.payment)

@@ -26,6 +26,7 @@ SCOPES = (
     "orders:read",
     "orders:write",
     "payments:write",
+    "pos:write",  # in-store sales at a counter (POST /pos/sales)
     "shipping:write",
     "webhooks:write",
     "reviews:read",
