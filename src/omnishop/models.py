@@ -14,6 +14,7 @@ from omnishop.kernel import idempotency, outbox  # noqa: F401
 from omnishop.kernel.db import Base
 from omnishop.loyalty import models as loyalty  # noqa: F401
 from omnishop.orders import models as orders  # noqa: F401
+from omnishop.orders import returns_models as order_returns  # noqa: F401
 from omnishop.orders import pickup_models  # noqa: F401
 from omnishop.payments import models as payments  # noqa: F401
 from omnishop.pricing import models as pricing  # noqa: F401

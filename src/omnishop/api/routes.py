@@ -16,6 +16,7 @@ from omnishop.api import (
     pickup_routes,
     pos_routes,
     pricing_routes,
+    returns_routes,
     reviews_routes,
     search_routes,
     tax_routes,
@@ -39,3 +40,4 @@ router.include_router(reviews_routes.router)
 router.include_router(pickup_routes.router)
 router.include_router(pos_routes.router)
 router.include_router(availability_routes.router)
+router.include_router(returns_routes.router)
