@@ -332,7 +332,7 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
         duty_amount=totals.duties,
         points_spent=totals.points,
         points_amount=totals.points_amount,
-        adjustments=tuple(_adjustment(a) for a in totals.applied),
+        adjustments=(*(_adjustment(a) for a in totals.applied), *totals.tax_adjustments()),
         email=cart.email,
         phone=cart.phone,
         customer_id=cart.customer_id,

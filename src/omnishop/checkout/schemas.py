@@ -73,6 +73,8 @@ class CartUpdate(Strict):
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     shipping_address: Address | None = None
     delivery: Annotated[ShippingChoice | PickupChoice, Field(discriminator="kind")] | None = None
+    # Cross-border duties: paid now ("ddp", the default) or on delivery ("dap").
+    duties: Literal["ddp", "dap"] | None = None
 
 
 # --- cart read ---
@@ -117,6 +119,14 @@ class PromotionView(BaseModel):
     amount: MoneyView | None = None
 
 
+class TaxLineView(BaseModel):
+    """A row of the cart's tax block: "НДС 20%" and the tax at that rate (pricing.taxes)."""
+
+    name: str
+    rate_percent: str
+    amount: MoneyView
+
+
 class OrderRef(BaseModel):
     id: uuid.UUID
     number: str
@@ -140,6 +150,13 @@ class CartView(BaseModel):
     tax: MoneyView | None = None
     tax_included: bool = False
     duties: MoneyView | None = None
+    # Taxes by rate; for a destination across a customs border, duties_mode ("ddp"/"dap"),
+    # the duty and import VAT (duties_estimate: in the total under DDP, due on delivery under
+    # DAP) and landed_total, everything the buyer pays including duties.
+    tax_lines: list[TaxLineView] = Field(default_factory=list)
+    duties_mode: str | None = None
+    duties_estimate: MoneyView | None = None
+    landed_total: MoneyView | None = None
     points: int = 0
     points_amount: MoneyView | None = None
     vouchers: list[str] = Field(default_factory=list)

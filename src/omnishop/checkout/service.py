@@ -382,6 +382,8 @@ async def update_cart(*, session: AsyncSession, token: str, data: CartUpdate) ->
             cart.delivery = await delivery.choose_pickup(
                 session, cart, channel, lines, choice.location_id
             )
+    if "duties" in sent:
+        cart.duties_mode = data.duties or "ddp"
     return await _finish(session, cart, channel, lines)
 
 

@@ -41,6 +41,8 @@ from omnishop.kernel import clock
 from omnishop.orders.models import Order
 from omnishop.pricing import promotion_rules as promo
 from omnishop.pricing import promotion_service
+from omnishop.pricing import taxes as tax_service
+from omnishop.pricing.tax_schemas import TaxableLine
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,25 @@ class RejectedPromotion:
 
 
 @dataclass(frozen=True)
+class TaxLineTotal:
+    """A receipt row of the tax block: "НДС 20%", "20", and the tax at that rate."""
+
+    name: str
+    rate_percent: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class TaxQuote:
     """What B's tax seam answers: totals and the per-line split (line id -> amount)."""
 
     tax: int = 0
     included: bool = False
-    duties: int = 0
+    duties: int = 0  # duty and import VAT the buyer pays now (DDP)
     lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # id -> (tax, duties)
+    breakdown: tuple[TaxLineTotal, ...] = ()
+    duties_mode: str | None = None  # "ddp" | "dap" when the goods clear customs
+    duties_estimate: int = 0  # duty and import VAT, due now (DDP) or on delivery (DAP)
 
 
 @dataclass(frozen=True)
@@ -96,10 +110,34 @@ class CartTotals:
     rejected: tuple[RejectedPromotion, ...] = ()
     voucher_codes: tuple[str, ...] = ()  # codes that applied (their redemption is taken)
     gifts: tuple[str, ...] = ()  # variant ids a gift reward adds at zero price
+    # Taxes by rate, and for a cross-border cart the duties mode and the duty + import VAT
+    # (in ``duties`` and the total under DDP; collected on delivery under DAP).
+    tax_lines: tuple[TaxLineTotal, ...] = ()
+    duties_mode: str | None = None
+    duties_estimate: int = 0
 
     @property
     def shipping_discount(self) -> int:
         return self.shipping_full - self.shipping
+
+    @property
+    def landed_total(self) -> int:
+        """Everything the buyer pays, duties included: the total, plus under DAP the duties
+        the carrier collects on delivery."""
+        return self.total + (self.duties_estimate if self.duties_mode == "dap" else 0)
+
+    def tax_adjustments(self) -> tuple[dict[str, Any], ...]:
+        """The order's receipt rows for tax and duties (``kind`` "tax" or "duties")."""
+        rows: list[dict[str, Any]] = [
+            {"kind": "tax", "name": t.name, "rate_percent": t.rate_percent, "amount": t.amount,
+             "included": self.tax_included}
+            for t in self.tax_lines
+        ]  # fmt: skip
+        if self.duties_mode:
+            rows.append(
+                {"kind": "duties", "mode": self.duties_mode, "amount": self.duties_estimate}
+            )
+        return tuple(rows)
 
     def line(self, line_id: uuid.UUID) -> LineTotals:
         return self.lines.get(str(line_id)) or LineTotals(0, 0, 0, 0)
@@ -115,6 +153,7 @@ class CartTotals:
         raw["rejected"] = tuple(RejectedPromotion(**r) for r in raw.get("rejected", ()))
         raw["voucher_codes"] = tuple(raw.get("voucher_codes", ()))
         raw["gifts"] = tuple(raw.get("gifts", ()))
+        raw["tax_lines"] = tuple(TaxLineTotal(**t) for t in raw.get("tax_lines", ()))
         return cls(**raw)
 
 
@@ -174,6 +213,9 @@ async def compute(
         ),
         voucher_codes=tuple(a.code for a in outcome.applied if a.code),
         gifts=tuple(outcome.gifts),
+        tax_lines=taxes.breakdown,
+        duties_mode=taxes.duties_mode,
+        duties_estimate=taxes.duties_estimate,
     )
 
 
@@ -289,9 +331,36 @@ async def _taxes(
     nets: Mapping[str, int],
     shipping: int,
 ) -> TaxQuote:
-    """SEAM (B, taxes and duties through ``pricing.taxes.quote``): tax and duties on each
-    line's net amount (``nets``: str(line id) -> amount after discounts) and on shipping."""
-    return TaxQuote()
+    """Tax and duties (``pricing.taxes.quote``) on each line's net amount (``nets``: str(line
+    id) -> amount after discounts) and on shipping, for the address the cart ships to (a
+    pickup is taxed where the channel sells)."""
+    pickup = (cart.delivery or {}).get("kind") == "pickup"
+    address = {} if pickup else (cart.shipping_address or {})
+    q = await tax_service.quote(
+        session=session,
+        channel=channel,
+        destination_country=address.get("country"),
+        destination_region=address.get("region"),
+        lines=[
+            TaxableLine(
+                key=str(ln.id), amount=max(0, nets.get(str(ln.id), 0)), variant_id=ln.variant_id
+            )
+            for ln in lines
+        ],
+        shipping_amount=shipping,
+        ddp=(cart.duties_mode or "ddp") == "ddp",
+    )
+    return TaxQuote(
+        tax=q.tax,
+        included=q.prices_include_tax,
+        duties=q.duties_due,
+        lines={lt.key: (lt.tax, lt.duty + lt.import_vat if q.ddp else 0) for lt in q.lines},
+        breakdown=tuple(
+            TaxLineTotal(t.name, format(t.rate_percent.normalize(), "f"), t.amount) for t in q.taxes
+        ),
+        duties_mode=(cart.duties_mode or "ddp") if q.cross_border else None,
+        duties_estimate=q.duties_total,
+    )
 
 
 async def _points(

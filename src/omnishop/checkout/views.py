@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout.models import Cart, CartLine
-from omnishop.checkout.schemas import CartLineView, CartView, HoldView, MoneyView, PromotionView
+from omnishop.checkout.schemas import (
+    CartLineView,
+    CartView,
+    HoldView,
+    MoneyView,
+    PromotionView,
+    TaxLineView,
+)
 from omnishop.checkout.totals import CartTotals
 from omnishop.inventory.models import Reservation
 from omnishop.kernel.money import Money
@@ -77,6 +84,13 @@ def cart_view(
         tax=money(totals.tax, cur, loc),
         tax_included=totals.tax_included,
         duties=money(totals.duties, cur, loc),
+        tax_lines=[
+            TaxLineView(name=t.name, rate_percent=t.rate_percent, amount=money(t.amount, cur, loc))
+            for t in totals.tax_lines
+        ],
+        duties_mode=totals.duties_mode,
+        duties_estimate=money(totals.duties_estimate, cur, loc) if totals.duties_mode else None,
+        landed_total=money(totals.landed_total, cur, loc),
         points=totals.points,
         points_amount=money(totals.points_amount, cur, loc),
         vouchers=list(cart.voucher_codes or []),
