@@ -1,0 +1,240 @@
+"""Loyalty follows orders through the worker (SQLite and PostgreSQL): an order paid in any
+channel earns once, a cancel takes the earn back and gives spent points back, a refunded
+return takes back its share and credits store credit, an approved review earns a bonus."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omnishop.customers.models import Customer
+from omnishop.kernel import ids, outbox
+from omnishop.kernel.db import unit_of_work
+from omnishop.loyalty import jobs, service
+from omnishop.loyalty.models import EarnRule, LoyaltyEntry
+from omnishop.orders import service as orders
+from omnishop.orders.events import OrderPaid, ReturnRefunded
+from omnishop.orders.schemas import OrderInfo
+from tests.integration.test_orders_service import make_draft, shop
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class Member:
+    customer_id: uuid.UUID
+
+
+async def member(sessions: Sessions, *, bonus_first_order: int = 0) -> Member:
+    """A customer and the programme's rules: 5% back everywhere (and a first-order bonus)."""
+    async with unit_of_work(sessions) as session:
+        row = Customer(email=f"{uuid.uuid4().hex[:8]}@example.com")
+        session.add(row)
+        session.add(EarnRule(name="5% back", kind="percent", percent=Decimal(5)))
+        if bonus_first_order:
+            session.add(
+                EarnRule(
+                    name="Welcome",
+                    kind="bonus",
+                    bonus_event="first_order",
+                    bonus_points=bonus_first_order,
+                )
+            )
+        await session.flush()
+        return Member(row.id)
+
+
+async def paid_order(sessions: Sessions, m: Member, *, code: str) -> OrderInfo:
+    """An order of 2 kettles (1 500 ₽) and a mug (500 ₽) + shipping, placed in channel
+    ``code`` and paid in cash (no PSP involved)."""
+    async with unit_of_work(sessions) as session:
+        s = await shop(session, code=code)
+        draft = replace(
+            await make_draft(session, s, payment_method="cod", customer_id=m.customer_id),
+            payment_id=None,
+        )
+        order = await orders.place(session=session, draft=draft)
+        await orders.mark_paid(session=session, order_id=order.id, actor="cashier")
+    return order
+
+
+async def balance(sessions: Sessions, m: Member) -> int:
+    async with sessions() as session:
+        return (await service.balance(session=session, customer_id=m.customer_id)).balance
+
+
+async def kinds(sessions: Sessions, m: Member) -> list[tuple[str, int]]:
+    async with sessions() as session:
+        page = await service.history(session=session, customer_id=m.customer_id, limit=100)
+    return [(e.kind, e.points) for e in reversed(page.data)]
+
+
+async def test_an_order_paid_in_telegram_earns_once_for_the_customer(sessions: Sessions) -> None:
+    m = await member(sessions)
+    order = await paid_order(sessions, m, code="telegram")
+
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+    async with unit_of_work(sessions) as session:  # a redelivered event changes nothing
+        await jobs.earn_when_paid(
+            session,
+            OrderPaid(
+                order_id=order.id, number=order.number, channel_id=order.channel_id,
+                total=order.total, currency=order.currency,
+            ),
+        )  # fmt: skip
+
+    # 3 500 ₽ of goods (shipping excluded), 5% → 175 points
+    assert await balance(sessions, m) == 175
+    async with sessions() as session:
+        entry = await session.scalar(select(LoyaltyEntry).where(LoyaltyEntry.kind == "earn"))
+    assert entry is not None
+    assert entry.reference == f"order:{order.id}" and entry.channel_id == order.channel_id
+    assert entry.spend == 3_500_00 and entry.expires_at is not None
+
+
+async def test_a_guest_order_earns_nothing(sessions: Sessions) -> None:
+    await member(sessions)
+    async with unit_of_work(sessions) as session:
+        s = await shop(session, code="web")
+        draft = replace(await make_draft(session, s, payment_method="cod"), payment_id=None)
+        order = await orders.place(session=session, draft=draft)
+        await orders.mark_paid(session=session, order_id=order.id)
+    await outbox.drain(sessions)
+    async with sessions() as session:
+        assert await session.scalar(select(LoyaltyEntry.id)) is None
+
+
+async def test_the_first_order_bonus_is_given_once(sessions: Sessions) -> None:
+    m = await member(sessions, bonus_first_order=300)
+    await paid_order(sessions, m, code="web")
+    await paid_order(sessions, m, code="telegram")
+    await outbox.drain(sessions)
+
+    assert await kinds(sessions, m) == [("earn", 175), ("credit", 300), ("earn", 175)]
+    assert await balance(sessions, m) == 650
+
+
+async def test_a_cancel_takes_the_earn_back_and_gives_spent_points_back(
+    sessions: Sessions,
+) -> None:
+    m = await member(sessions)
+    earned = await paid_order(sessions, m, code="telegram")
+    await outbox.drain(sessions)
+    second = await paid_order(sessions, m, code="web")
+    async with unit_of_work(sessions) as session:  # the second order spent 100 points
+        await service.burn(
+            session=session,
+            customer_id=m.customer_id,
+            points=100,
+            reference=f"order:{second.id}",
+            channel_id=second.channel_id,
+            order_id=second.id,
+        )
+    await outbox.drain(sessions)
+    assert await balance(sessions, m) == 175 - 100 + 175
+
+    async with unit_of_work(sessions) as session:
+        await orders.cancel(session=session, order_id=second.id, reason="changed mind", actor="t")
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+
+    # the second order's 175 are taken back, its 100 spent points return
+    assert await balance(sessions, m) == 175 + 175 - 100 - 175 + 100
+    assert await kinds(sessions, m) == [
+        ("earn", 175),
+        ("burn", -100),
+        ("earn", 175),
+        ("reverse", -175),
+        ("reverse", 100),
+    ]
+    assert earned.id != second.id
+
+
+async def test_a_cancel_cannot_take_back_points_already_spent(sessions: Sessions) -> None:
+    m = await member(sessions)
+    order = await paid_order(sessions, m, code="telegram")
+    await outbox.drain(sessions)
+    async with unit_of_work(sessions) as session:
+        await service.burn(
+            session=session, customer_id=m.customer_id, points=150, reference="order:x",
+            channel_id=None,
+        )  # fmt: skip
+        await orders.cancel(session=session, order_id=order.id, reason="lost", actor="t")
+    await outbox.drain(sessions)
+
+    assert await balance(sessions, m) == 0
+    assert (await kinds(sessions, m))[-1] == ("reverse", -25)
+
+
+async def emit_refund(
+    sessions: Sessions, order: OrderInfo, *, amount: int, store_credit: bool
+) -> uuid.UUID:
+    return_id = ids.new_id()
+    async with unit_of_work(sessions) as session:
+        await outbox.emit(
+            session,
+            ReturnRefunded(
+                order_id=order.id,
+                return_id=return_id,
+                amount=amount,
+                currency="RUB",
+                store_credit=store_credit,
+                customer_id=str(order.customer_id),
+                channel_id=order.channel_id,
+                lines=[],
+                number=order.number,
+            ),
+        )
+    return return_id
+
+
+async def test_a_refunded_return_takes_back_its_share_and_store_credit_becomes_points(
+    sessions: Sessions,
+) -> None:
+    m = await member(sessions)
+    order = await paid_order(sessions, m, code="web")
+    await outbox.drain(sessions)
+    assert order.total == 3_800_00  # 3 500 ₽ goods + 300 ₽ shipping
+
+    # a mug (500 ₽) back to the card, then a kettle (1 500 ₽) as store credit
+    await emit_refund(sessions, order, amount=500_00, store_credit=False)
+    await emit_refund(sessions, order, amount=1_500_00, store_credit=True)
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+
+    # 175 * 500/3800 = 23.03 → 23; 175 * 1500/3800 = 69.08 → 69; credit 1 500 points
+    assert await kinds(sessions, m) == [
+        ("earn", 175),
+        ("reverse", -23),
+        ("reverse", -69),
+        ("credit", 1500),
+    ]
+    assert await balance(sessions, m) == 175 - 23 - 69 + 1500
+
+
+async def test_an_approved_review_earns_its_bonus_once(sessions: Sessions) -> None:
+    m = await member(sessions)
+    async with unit_of_work(sessions) as session:
+        session.add(
+            EarnRule(name="Review", kind="bonus", bonus_event="review_written", bonus_points=50)
+        )
+
+    @dataclass(frozen=True)
+    class Approved:
+        review_id: uuid.UUID
+        customer_id: str | None
+        channel_id: uuid.UUID | None = None
+
+    review = Approved(ids.new_id(), str(m.customer_id))
+    for _ in range(2):
+        async with unit_of_work(sessions) as session:
+            await jobs.bonus_for_review(session, review)
+    async with unit_of_work(sessions) as session:
+        await jobs.bonus_for_review(session, Approved(ids.new_id(), None))
+
+    assert await kinds(sessions, m) == [("credit", 50)]
