@@ -24,10 +24,10 @@ from omnishop.orders import return_rules as rules
 from omnishop.orders.events import ReturnRefunded
 from omnishop.orders.models import Order, OrderHistory
 from omnishop.orders.return_rules import RefundTo, ReturnStatus
-from omnishop.orders.returns import lines_of_return, lock_return
 from omnishop.orders.returns_models import ReturnLine, ReturnRefund, ReturnRequest
 from omnishop.orders.returns_reading import describe, returned_units
 from omnishop.orders.returns_schemas import ReturnInfo
+from omnishop.orders.returns_steps import lines_of_return, lock_return
 from omnishop.payments import rules as payment_rules
 from omnishop.payments import service as payments
 from omnishop.payments.models import Refund
