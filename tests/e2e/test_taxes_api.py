@@ -14,7 +14,6 @@ from omnishop.pricing.schemas import FxRateSet
 from tests.e2e.conftest import MakeKey
 from tests.e2e.test_cart_api import CARTS, new_cart, shop
 from tests.e2e.test_checkout_complete import pay, ready_cart
-from tests.integration.test_cart_fixtures import MOSCOW
 from tests.payments_fixtures import card_token, psp_store
 
 __all__ = ["psp_store"]
