@@ -46,8 +46,6 @@ TRANSITIONS: Mapping[ReturnStatus, frozenset[ReturnStatus]] = {
     R.CREDITED: frozenset({R.CLOSED}),
     R.CLOSED: frozenset(),
 }
-# A return whose units still count against the order (only a rejected one gives them back).
-ACTIVE = frozenset(s for s in ReturnStatus if s != R.REJECTED) - {R.CLOSED}
 
 
 class ReturnMethod(StrEnum):

@@ -310,7 +310,7 @@ async def _shipping_share(
         .select_from(ReturnRequest)
         .where(
             ReturnRequest.order_id == order.id,
-            ReturnRequest.status.in_([s.value for s in rules.ACTIVE | {ReturnStatus.CLOSED}]),
+            ReturnRequest.rejected_at.is_(None),  # a rejected return gives nothing back
             ReturnRequest.shipping_amount > 0,
         )
     )

@@ -18,13 +18,14 @@ from omnishop.orders.returns_schemas import RefundInfo, ReturnInfo, ReturnLineIn
 
 
 async def returned_units(*, session: AsyncSession, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """Units per order line in the order's returns that still count (all but rejected)."""
+    """Units per order line in the order's returns that count: every return but a rejected
+    one (even once closed), so its units cannot be asked twice."""
     rows = await session.execute(
         select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
         .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
         .where(
             ReturnRequest.order_id == order_id,
-            ReturnRequest.status != rules.ReturnStatus.REJECTED,
+            ReturnRequest.rejected_at.is_(None),
         )
         .group_by(ReturnLine.order_line_id)
     )
