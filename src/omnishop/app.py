@@ -19,6 +19,7 @@ from omnishop.kernel import outbox
 from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
+from omnishop.storefront import account_routes, cart_routes, checkout_pages
 from omnishop.storefront.routes import router as storefront_router
 
 
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router)
     app.include_router(sandbox_psp.router)
     app.include_router(storefront_router)
+    app.include_router(cart_routes.router)
+    app.include_router(checkout_pages.router)
+    app.include_router(account_routes.router)
     # Uploaded media (review photos) under unguessable names; StaticFiles refuses `..` paths.
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount(settings.media_url, StaticFiles(directory=settings.media_dir), name="media")

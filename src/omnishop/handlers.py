@@ -12,6 +12,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "omnishop.orders.jobs",
     "omnishop.checkout.jobs",
     "omnishop.webhooks.jobs",
+    "omnishop.customers.jobs",
     "omnishop.reviews.jobs",
     "omnishop.loyalty.jobs",
     "omnishop.customers.jobs",

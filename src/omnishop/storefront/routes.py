@@ -19,8 +19,9 @@ from omnishop.channels.models import Channel
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
 from omnishop.search.schemas import SearchQuery, Sort
-from omnishop.storefront import queries, seo
+from omnishop.storefront import buy_queries, queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
+from omnishop.storefront.messages import message_key
 
 DEFAULT_CHANNEL = "web"
 COOKIE_AGE = 60 * 60 * 24 * 365
@@ -240,6 +241,8 @@ async def product(request: Request, slug: str, session: SessionDep, shop: ShopDe
         session=session, channel=shop.channel, locale=shop.locale, slug=slug
     )
     canonical = seo.localized_url(request.url.replace(query=""), shop.locale)
+    prices = [o.price for o in detail.offers if o.price]
+    cheapest = min(prices, key=lambda m: m.amount, default=None)
     return render(
         request,
         shop.locale,
@@ -247,6 +250,10 @@ async def product(request: Request, slug: str, session: SessionDep, shop: ShopDe
         {
             "shop": shop,
             "product": detail,
+            "estimates": await buy_queries.delivery_estimate(
+                session=session, channel=shop.channel, locale=shop.locale, subtotal=cheapest
+            ),
+            "error": message_key(request.query_params.get("error")),
             "canonical": canonical,
             "alternates": seo.alternates(request.url.replace(query="")),
             "jsonld": seo.product_jsonld(detail, canonical),

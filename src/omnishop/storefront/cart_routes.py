@@ -1,0 +1,136 @@
+"""The cart pages: add from the product page, see and edit the cart (plain forms: they work
+without JavaScript). The cart token lives in a signed HttpOnly cookie."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from omnishop.checkout import service as checkout
+from omnishop.checkout.models import CartState
+from omnishop.checkout.schemas import CartView
+from omnishop.kernel.errors import DomainError, NotFound
+from omnishop.storefront import buy_queries
+from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, render
+from omnishop.storefront.web import (
+    CustomerDep,
+    cart_token,
+    error_code,
+    message_key,
+    remember_cart,
+    rollback,
+    see_other,
+)
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+async def open_cart(request: Request, session: SessionDep) -> CartView | None:
+    """The buyer's cart from the cookie, if it still exists (any state)."""
+    token = cart_token(request)
+    if token is None:
+        return None
+    try:
+        return await checkout.get_cart(session=session, token=token)
+    except NotFound:
+        return None
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _quantity(value: object, *, allow_zero: bool) -> int | None:
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 4:
+        return None
+    quantity = int(text)
+    return quantity if quantity >= (0 if allow_zero else 1) else None
+
+
+@router.post("/cart/add")
+async def add_to_cart(
+    request: Request, session: SessionDep, shop: ShopDep, customer: CustomerDep
+) -> Response:
+    """Add a variant (its stock is held); back to the product page on a problem."""
+    form = await request.form()
+    back = str(form.get("back") or "/cart")
+    if not back.startswith("/p/"):
+        back = "/cart"
+    variant_id = _uuid(form.get("variant_id"))
+    quantity = _quantity(form.get("quantity") or "1", allow_zero=False)
+    if variant_id is None or quantity is None:
+        return see_other(back, error="validation_failed")
+    cart = await open_cart(request, session)
+    try:
+        if cart is None or cart.state != CartState.OPEN or cart.channel != shop.channel.code:
+            cart = await checkout.create_cart(
+                session=session,
+                channel=shop.channel,
+                customer_id=customer.id if customer else None,
+                locale=shop.locale,
+            )
+        await checkout.add_line(
+            session=session, token=cart.token, variant_id=variant_id, quantity=quantity
+        )
+    except DomainError as exc:
+        await rollback(session)
+        return see_other(back, error=error_code(exc))
+    response = see_other("/cart", added="1")
+    remember_cart(request, response, cart.token)
+    return response
+
+
+@router.get("/cart", response_class=HTMLResponse)
+async def cart_page(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
+    cart = await open_cart(request, session)
+    if cart is not None and cart.state != CartState.OPEN:
+        cart = None
+    return render(request, shop.locale, "cart.html", _context(request, shop, cart))
+
+
+def _context(request: Request, shop: Shop, cart: CartView | None) -> dict[str, object]:
+    return {
+        "shop": shop,
+        "cart": cart,
+        "minutes_left": buy_queries.minutes_left(cart.expires_at) if cart else None,
+        "error": message_key(request.query_params.get("error")),
+        "added": request.query_params.get("added") == "1",
+        "robots": "noindex",
+    }
+
+
+@router.post("/cart/lines/{line_id}")
+async def change_line(
+    request: Request, line_id: str, session: SessionDep, shop: ShopDep
+) -> RedirectResponse:
+    """Set a line's quantity (0 removes it)."""
+    form = await request.form()
+    token, line = cart_token(request), _uuid(line_id)
+    quantity = _quantity(form.get("quantity"), allow_zero=True)
+    if token is None or line is None or quantity is None:
+        return see_other("/cart", error="validation_failed")
+    try:
+        await checkout.update_line(session=session, token=token, line_id=line, quantity=quantity)
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=error_code(exc))
+    return see_other("/cart")
+
+
+@router.post("/cart/lines/{line_id}/remove")
+async def remove_line(request: Request, line_id: str, session: SessionDep) -> RedirectResponse:
+    token, line = cart_token(request), _uuid(line_id)
+    if token is None or line is None:
+        return see_other("/cart", error="validation_failed")
+    try:
+        await checkout.remove_line(session=session, token=token, line_id=line)
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=error_code(exc))
+    return see_other("/cart")
