@@ -52,6 +52,13 @@ class OrderStatusRead(BaseModel):
     subtotal: int
     shipping_amount: int
     total: int
+    # total = subtotal - discount + shipping + tax (unless included) + duty - points
+    discount_amount: int = 0
+    tax_amount: int = 0
+    tax_included: bool = False
+    duty_amount: int = 0
+    points_amount: int = 0
+    adjustments: list[dict[str, Any]] = []
     lines: list[OrderLineInfo]
     delivery: dict[str, Any]
     shipments: list[ShipmentInfo]

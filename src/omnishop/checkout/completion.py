@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.channels import service as channels
 from omnishop.checkout import holds as cart_holds
+from omnishop.checkout import points as cart_points
 from omnishop.checkout import totals as cart_totals
 from omnishop.checkout.completion_errors import (
     CartNotReady,
@@ -133,6 +134,7 @@ async def _earlier_outcome(session: AsyncSession, cart: Cart) -> Completion | Ca
                 .execution_options(synchronize_session=False)
             )
             if retaken.rowcount:  # type: ignore[attr-defined]
+                await cart_points.give_back(session, cart.id)  # the failed payment's points
                 return cart
         raise CheckoutInProgress(
             "the payment for this cart is being confirmed; fetch the cart again shortly"
@@ -165,6 +167,8 @@ async def _start_payment(session: AsyncSession, cart: Cart, payment: PaymentInpu
     cart.payment_id = started.id
     cart.totals_snapshot = totals.as_json()
     await session.flush()
+    # The points the payment was reduced by are burned with it (given back in _move).
+    await cart_points.take(session, cart, totals.points, started.id)
     return started.id
 
 
@@ -208,7 +212,9 @@ async def _check_totals(
             raise promotions.VoucherUnavailable(refused.code, refused.reason)
     lost = set(cart.promotions_seen or []) - {a.promotion_id for a in totals.applied}
     if lost:
-        names = [r.name for r in totals.rejected if r.promotion_id in lost]
+        names = await promotions.names(
+            session=session, promotion_ids=sorted(lost), locale=cart.locale
+        )
         raise PromotionChanged(sorted(lost), names)
     amounts = {a.code: a.amount for a in totals.applied if a.code}
     await promotions.redeem(
@@ -364,8 +370,9 @@ async def _move(
     )
     moved = bool(done.rowcount)  # type: ignore[attr-defined]
     if moved and target == CartState.OPEN:
-        # No order came of this payment: its voucher uses go back.
+        # No order came of this payment: its voucher uses and points go back.
         await promotions.release(session=session, cart_id=cart_id)
+        await cart_points.give_back(session, cart_id)
     return moved
 
 

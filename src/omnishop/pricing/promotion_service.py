@@ -18,9 +18,14 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import clock
-from omnishop.kernel.errors import Conflict
+from omnishop.kernel.errors import Conflict, NotFound
 from omnishop.pricing import promotion_rules as rules
 from omnishop.pricing.promotion_models import Promotion, Voucher, VoucherRedemption
+
+
+class VoucherNotFound(NotFound):
+    code: ClassVar[str] = "voucher_not_found"
+    title: ClassVar[str] = "Unknown voucher code"
 
 
 class VoucherUnavailable(Conflict):
@@ -104,6 +109,20 @@ async def candidates(
     return specs, refused
 
 
+async def names(
+    *, session: AsyncSession, promotion_ids: Sequence[str], locale: str | None = None
+) -> list[str]:
+    """The names of these promotions in ``locale`` (to say which one no longer applies)."""
+    wanted = []
+    for raw in promotion_ids:
+        try:
+            wanted.append(uuid.UUID(raw))
+        except ValueError:
+            continue
+    rows = await session.scalars(select(Promotion).where(Promotion.id.in_(wanted)))
+    return sorted(spec_of(p, locale).name for p in rows)
+
+
 async def voucher_state(
     *, session: AsyncSession, code: str, customer_key: str | None
 ) -> tuple[rules.VoucherState, Promotion | None]:
@@ -159,6 +178,8 @@ async def _used_by(session: AsyncSession, voucher_id: uuid.UUID, customer_key: s
 async def check_code(*, session: AsyncSession, code: str, customer_key: str | None) -> str:
     """The normalised code if it may be put on a cart now, else ``VoucherUnavailable``."""
     state, _ = await voucher_state(session=session, code=code, customer_key=customer_key)
+    if not state.exists:
+        raise VoucherNotFound(f"{state.code}: unknown voucher code", field="code")
     reason = rules.voucher_refusal(state)
     if reason is not None:
         raise VoucherUnavailable(state.code, reason)

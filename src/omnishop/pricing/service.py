@@ -15,7 +15,7 @@ from omnishop.channels import service as channels
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.money import Money, check_currency
-from omnishop.pricing import rules
+from omnishop.pricing import promotion_staff, rules
 from omnishop.pricing.events import PriceChanged
 from omnishop.pricing.models import FxRate, Price
 from omnishop.pricing.schemas import FxRateSet, PriceEntry, PriceInfo, PriceRead, PriceSet
@@ -82,13 +82,24 @@ def _info(price: Price) -> PriceInfo:
 async def prices_for_variants(
     *, session: AsyncSession, variant_ids: Sequence[uuid.UUID], channel_id: uuid.UUID
 ) -> dict[uuid.UUID, PriceInfo]:
-    """Prices of these variants in one channel, by variant id (variants without one are absent)."""
+    """Prices of these variants in one channel now, by variant id (variants without one are
+    absent). A running flash sale is the price then, the regular price its compare-at."""
     if not variant_ids:
         return {}
     rows = await session.scalars(
         select(Price).where(Price.channel_id == channel_id, Price.variant_id.in_(list(variant_ids)))
     )
-    return {p.variant_id: _info(p) for p in rows}
+    found = {p.variant_id: _info(p) for p in rows}
+    sales = await promotion_staff.sale_prices_now(
+        session=session, variant_ids=list(found), channel_id=channel_id
+    )
+    for variant_id, amount in sales.items():
+        regular = found[variant_id]
+        if amount < regular.amount:
+            found[variant_id] = PriceInfo(
+                variant_id, channel_id, regular.currency, amount, regular.amount
+            )
+    return found
 
 
 async def all_prices_for_variants(
