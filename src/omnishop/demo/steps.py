@@ -31,6 +31,7 @@ from omnishop.inventory.schemas import LocationCreate, StockCount
 from omnishop.kernel.errors import Conflict
 from omnishop.pricing import service as pricing
 from omnishop.pricing.schemas import FxRateSet, PriceEntry
+from omnishop.pricing.tax_demo import customs_for
 
 BASE_CHANNEL = "web"
 
@@ -202,8 +203,11 @@ async def create_products(
             result[s.item.id] = bundle
             ctx.counts.products_existing += 1
             continue
+        tax_class, hs_code = customs_for(s.category_slug)
         data = ProductCreate(
             slug=s.slug,
+            tax_class=tax_class,
+            hs_code=hs_code,
             category_id=ctx.categories.get(s.category_slug) if s.category_slug else None,
             attributes={"platform": s.platform} if s.platform else {},
             translations={
