@@ -22,6 +22,8 @@ from omnishop.admin.auth import (
     csrf_token,
     csrf_valid,
 )
+from omnishop.admin.content_views import CONTENT_VIEWS
+from omnishop.admin.reviews_views import REVIEW_VIEWS
 from omnishop.admin.sales_views import SALES_VIEWS
 from omnishop.admin.staff_views import ACCESS_VIEWS
 from omnishop.admin.tax_views import TAX_VIEWS
@@ -106,4 +108,6 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
         throttle=LoginThrottle(settings.login_rate_limit),
     )
     for view in (*SHOP_VIEWS, *SALES_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS):
+        admin.add_view(view)
+    for view in (*REVIEW_VIEWS, *CONTENT_VIEWS):
         admin.add_view(view)
