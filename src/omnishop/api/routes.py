@@ -11,6 +11,7 @@ from omnishop.api import (
     checkout_complete_routes,
     checkout_routes,
     inventory_routes,
+    loyalty_routes,
     orders_routes,
     payments_routes,
     pickup_routes,
@@ -43,3 +44,4 @@ router.include_router(pickup_routes.router)
 router.include_router(pos_routes.router)
 router.include_router(availability_routes.router)
 router.include_router(returns_routes.router)
+router.include_router(loyalty_routes.router)

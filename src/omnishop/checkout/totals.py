@@ -38,6 +38,7 @@ from omnishop.catalog.models import Category, Product, Variant
 from omnishop.channels.models import Channel
 from omnishop.checkout.models import Cart, CartLine
 from omnishop.kernel import clock
+from omnishop.loyalty import service as loyalty
 from omnishop.orders.models import Order
 from omnishop.pricing import promotion_rules as promo
 from omnishop.pricing import promotion_service
@@ -314,8 +315,8 @@ async def _first_order(session: AsyncSession, cart: Cart) -> bool:
 
 
 async def _tier(session: AsyncSession, cart: Cart) -> str | None:
-    """SEAM (C, loyalty): the customer's tier code, e.g. "gold"; None for no tier."""
-    return None
+    """The customer's loyalty tier code, e.g. "gold"; None for no tier (or a guest)."""
+    return await loyalty.tier_code(session=session, customer_id=cart.customer_id)
 
 
 async def _segments(session: AsyncSession, cart: Cart) -> frozenset[str]:
@@ -366,6 +367,12 @@ async def _taxes(
 async def _points(
     session: AsyncSession, cart: Cart, channel: Channel, payable: int
 ) -> tuple[int, int]:
-    """SEAM (C, loyalty): points the buyer chose to spend on this cart and their value,
-    never more than ``payable``. (0, 0) when none."""
-    return 0, 0
+    """Loyalty points the buyer chose to spend on this cart and their value, capped by the
+    balance and the programme's max share of ``payable``. (0, 0) when none."""
+    spend = await loyalty.cart_spend(
+        session=session, cart_id=cart.id, customer_id=cart.customer_id, payable=payable,
+        currency=cart.currency,
+    )  # fmt: skip
+    if spend is None or spend.points <= 0:
+        return 0, 0
+    return spend.points, min(spend.amount, payable)

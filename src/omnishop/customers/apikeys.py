@@ -31,6 +31,8 @@ SCOPES = (
     "webhooks:write",
     "reviews:read",
     "reviews:write",
+    "loyalty:read",
+    "loyalty:write",  # staff adjustments of a customer's points
 )
 
 

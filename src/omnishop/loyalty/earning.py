@@ -195,12 +195,12 @@ async def undo_order(*, session: AsyncSession, order_id: uuid.UUID, reason: str)
             spend=max(0, earned.spend - spend_taken), reason=reason,
             channel_id=order.channel_id, order_id=order.id,
         )  # fmt: skip
-    burned = await _entry(session, acct.id, EntryKind.BURN, ref)
-    if burned is not None:
-        await service.give_back(
-            session=session, customer_id=order.customer_id, points=-burned.points,
-            reference=f"{ref}:give-back", reason=reason, channel_id=order.channel_id,
-            order_id=order.id,
+    # Points the order spent: burned with its payment (checkout) or keyed on the order.
+    spent = [ref] + ([f"payment:{order.payment_id}"] if order.payment_id else [])
+    for reference in spent:
+        await service.give_back_burn(
+            session=session, customer_id=order.customer_id, reference=reference,
+            reason=reason, order_id=order.id,
         )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import clock, outbox
-from omnishop.kernel.errors import ValidationFailed
+from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.money import exponent
 from omnishop.loyalty import ledger, programme, rules
 from omnishop.loyalty.events import TierChanged
@@ -43,6 +43,7 @@ __all__ = [
     "earn",
     "expire_due",
     "give_back",
+    "give_back_burn",
     "history",
     "quote_spend",
     "refresh_tier",
@@ -168,9 +169,13 @@ async def quote_spend(
     held = acct.balance if acct else 0
     if points is not None and points < 0:
         raise ValidationFailed("points cannot be negative", field="points")
-    rate = await _rate(session, currency) if held and payable > 0 else Decimal(1)
+    usable = held
+    try:
+        rate = await _rate(session, currency) if held and payable > 0 else Decimal(1)
+    except NotFound:  # no FX rate to the programme currency: points cannot pay here
+        usable, rate = 0, Decimal(1)
     cap = rules.max_points(
-        balance=held,
+        balance=usable,
         payable=payable,
         max_share=programme.get().max_share,
         rate=rate,
@@ -406,6 +411,29 @@ async def give_back(
             order_id=order_id,
             expires_at=clock.now() + timedelta(days=lifetime) if lifetime else None,
         ),
+    )  # fmt: skip
+
+
+async def give_back_burn(
+    *,
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    reference: str,
+    reason: str,
+    order_id: uuid.UUID | None = None,
+) -> Posted | None:
+    """Give back what the burn with this ``reference`` took (a payment that placed no
+    order, a canceled order), once; None when there was no such burn."""
+    acct = await ledger.find_account(session, customer_id)
+    if acct is None:
+        return None
+    burned = await ledger.existing(session, acct.id, EntryKind.BURN, reference)
+    if burned is None:
+        return None
+    return await give_back(
+        session=session, customer_id=customer_id, points=-burned.points,
+        reference=f"{reference}:give-back", reason=reason, channel_id=burned.channel_id,
+        order_id=order_id,
     )  # fmt: skip
 
 
