@@ -19,7 +19,7 @@ from omnishop.kernel import outbox
 from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
-from omnishop.storefront import account_routes, cart_routes, checkout_pages
+from omnishop.storefront import account_routes, cart_routes, checkout_pages, stores_routes
 from omnishop.storefront.routes import router as storefront_router
 
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router)
     app.include_router(sandbox_psp.router)
     app.include_router(storefront_router)
+    app.include_router(stores_routes.router)
     app.include_router(cart_routes.router)
     app.include_router(checkout_pages.router)
     app.include_router(account_routes.router)

@@ -193,3 +193,35 @@ async def test_a_cart_to_georgia_pays_duties_under_ddp_and_shows_them_under_dap(
     assert placed.status_code == 200, placed.text
     assert (order["duty_amount"], order["tax_amount"], order["total"]) == (353760, 0, 1453760)
     assert {"kind": "duties", "mode": "ddp", "amount": 353760} in order["adjustments"]
+
+
+async def test_products_carry_a_validated_tax_class_and_hs_code(
+    client: httpx.AsyncClient, api_key: MakeKey
+) -> None:
+    headers = await api_key("catalog:write", "catalog:read")
+    body = {
+        "slug": "ps4-console",
+        "tax_class": "standard",
+        "hs_code": "9504500000",
+        "translations": {"en": {"name": "PS4"}},
+        "variants": [{"sku": "ps4-1"}],
+    }
+    created = await client.post("/api/v1/products", json=body, headers=headers)
+    bad = [
+        await client.post(
+            "/api/v1/products", json={**body, "slug": "x", **change}, headers=headers
+        )
+        for change in ({"hs_code": "9504"}, {"hs_code": "95045000001"}, {"hs_code": "9504ab"},
+                       {"tax_class": "Reduced Rate"})
+    ]  # fmt: skip
+    url = f"/api/v1/products/{created.json()['id']}"
+    patched = await client.patch(
+        url, json={"tax_class": "reduced", "hs_code": "490199"}, headers=headers
+    )
+
+    assert created.status_code == 201, created.text
+    assert (created.json()["tax_class"], created.json()["hs_code"]) == ("standard", "9504500000")
+    assert [(r.status_code, r.json()["errors"][0]["field"]) for r in bad] == [
+        (422, "hs_code"), (422, "hs_code"), (422, "hs_code"), (422, "tax_class"),
+    ]  # fmt: skip
+    assert (patched.json()["tax_class"], patched.json()["hs_code"]) == ("reduced", "490199")
