@@ -304,7 +304,10 @@ async def _shipping_share(
     before: dict[uuid.UUID, int],
     data: ReturnCreate,
 ) -> int:
-    """The order's shipping, when this return brings every unit back (once per order)."""
+    """The order's shipping, when this return brings every unit back (once per order). An
+    exchange keeps the order delivered: no shipping back for a return with one."""
+    if any(ask.exchange_variant_id is not None for ask in data.lines):
+        return 0
     refunded_before = await session.scalar(
         select(func.count())
         .select_from(ReturnRequest)

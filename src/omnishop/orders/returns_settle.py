@@ -145,7 +145,9 @@ async def _record(session: AsyncSession, row: ReturnRequest) -> ReturnRefund:
         payment_id=payment_id,
         key=f"return:{row.id}",
         # Store credit, cash at the counter and an even exchange need no PSP.
-        status="pending" if kind == "card" and settlement.refund > 0 else "succeeded",
+        status="pending"
+        if (kind == "card" and settlement.refund > 0) or settlement.charge > 0
+        else "succeeded",
     )
     session.add(record)
     await session.flush()  # the unique return_id: a concurrent settlement stops here
