@@ -225,3 +225,34 @@ async def test_products_carry_a_validated_tax_class_and_hs_code(
         (422, "hs_code"), (422, "hs_code"), (422, "hs_code"), (422, "tax_class"),
     ]  # fmt: skip
     assert (patched.json()["tax_class"], patched.json()["hs_code"]) == ("reduced", "490199")
+
+
+async def test_a_channel_may_price_without_tax_unlike_its_country(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], api_key: MakeKey
+) -> None:
+    s = await shop(sessions)
+    writer = await api_key("pricing:write", "catalog:read")
+    await russian_vat(client, writer)
+    token = await new_cart(client)
+    await client.post(f"{CARTS}/{token}/lines", json={"variant_id": str(s.kettle)})
+
+    before = await client.get("/api/v1/tax-channels/web", headers=writer)
+    excluded = await client.put(
+        "/api/v1/tax-channels/web", json={"prices_include_tax": False}, headers=writer
+    )
+    cart = (await client.get(f"{CARTS}/{token}")).json()
+    followed = await client.put(
+        "/api/v1/tax-channels/web", json={"prices_include_tax": None}, headers=writer
+    )
+    unknown = await client.put(
+        "/api/v1/tax-channels/nope", json={"prices_include_tax": False}, headers=writer
+    )
+
+    assert before.json() == {"channel": "web", "prices_include_tax": True, "overridden": False}
+    assert excluded.json() == {"channel": "web", "prices_include_tax": False, "overridden": True}
+    # 2 500 ₽ + 20 % added on top.
+    assert (cart["tax_included"], cart["tax"]["amount"], cart["total"]["amount"]) == (
+        False, 50000, 300000,
+    )  # fmt: skip
+    assert followed.json()["overridden"] is False
+    assert unknown.status_code == 404

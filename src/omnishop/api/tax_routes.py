@@ -12,6 +12,8 @@ from omnishop.api.deps import SessionDep
 from omnishop.api.pagination import Page
 from omnishop.pricing import tax_rates as service
 from omnishop.pricing.tax_schemas import (
+    ChannelTaxRead,
+    ChannelTaxSet,
     DutyRateCreate,
     DutyRateRead,
     DutyRateUpdate,
@@ -42,6 +44,20 @@ async def set_tax_country(
 async def list_tax_countries(session: SessionDep) -> Page[TaxCountryRead]:
     """Every country's tax settings."""
     return Page(data=await service.list_countries(session=session))
+
+
+@router.put("/tax-channels/{channel}", dependencies=write)
+async def set_channel_tax(session: SessionDep, channel: str, body: ChannelTaxSet) -> ChannelTaxRead:
+    """Make a channel's prices include or exclude tax unlike its country (`null`: follow it)."""
+    return await service.set_channel_prices_include_tax(
+        session=session, channel_code=channel, prices_include_tax=body.prices_include_tax
+    )
+
+
+@router.get("/tax-channels/{channel}", dependencies=read)
+async def get_channel_tax(session: SessionDep, channel: str) -> ChannelTaxRead:
+    """Whether the channel's prices include tax, and whether the channel itself says so."""
+    return await service.channel_tax(session=session, channel_code=channel)
 
 
 @router.post("/tax-rates", status_code=201, dependencies=write)

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
 from omnishop.kernel.money import check_currency
+from omnishop.pricing import taxes
 from omnishop.pricing.tax_models import ChannelTaxSetting, DutyRate, TaxCountry, TaxRate
 from omnishop.pricing.tax_schemas import (
+    ChannelTaxRead,
     DutyRateCreate,
     DutyRateRead,
     DutyRateUpdate,
@@ -192,7 +194,7 @@ async def list_duty_rates(
 
 async def set_channel_prices_include_tax(
     *, session: AsyncSession, channel_code: str, prices_include_tax: bool | None
-) -> None:
+) -> ChannelTaxRead:
     """Make a channel's prices include (or exclude) tax unlike its country; ``None`` follows the
     country again."""
     channel = await channels.get_by_code(session=session, code=channel_code, active_only=False)
@@ -202,3 +204,15 @@ async def set_channel_prices_include_tax(
         session.add(row)
     row.prices_include_tax = prices_include_tax
     await session.flush()
+    return await channel_tax(session=session, channel_code=channel_code)
+
+
+async def channel_tax(*, session: AsyncSession, channel_code: str) -> ChannelTaxRead:
+    """Whether a channel's prices include tax now, and whether the channel says so itself."""
+    channel = await channels.get_by_code(session=session, code=channel_code, active_only=False)
+    own = await session.get(ChannelTaxSetting, channel.id)
+    return ChannelTaxRead(
+        channel=channel.code,
+        prices_include_tax=await taxes.prices_include_tax(session=session, channel=channel),
+        overridden=own is not None and own.prices_include_tax is not None,
+    )

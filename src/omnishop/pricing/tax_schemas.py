@@ -45,6 +45,18 @@ class TaxCountryRead(TaxCountrySet):
     country: str
 
 
+class ChannelTaxSet(Strict):
+    """``null``: the channel follows its country's setting."""
+
+    prices_include_tax: bool | None
+
+
+class ChannelTaxRead(BaseModel):
+    channel: str
+    prices_include_tax: bool  # in effect now
+    overridden: bool  # set on the channel rather than taken from its country
+
+
 # --- tax rates ---
 
 
