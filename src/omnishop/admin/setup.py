@@ -23,6 +23,7 @@ from omnishop.admin.auth import (
     csrf_valid,
 )
 from omnishop.admin.content_views import CONTENT_VIEWS
+from omnishop.admin.loyalty_views import LOYALTY_VIEWS
 from omnishop.admin.returns_views import RETURNS_VIEWS
 from omnishop.admin.reviews_views import REVIEW_VIEWS
 from omnishop.admin.sales_views import SALES_VIEWS
@@ -111,4 +112,6 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
     for view in (*SHOP_VIEWS, *SALES_VIEWS, *RETURNS_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS):
         admin.add_view(view)
     for view in (*REVIEW_VIEWS, *CONTENT_VIEWS):
+        admin.add_view(view)
+    for view in LOYALTY_VIEWS:
         admin.add_view(view)
