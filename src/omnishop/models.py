@@ -7,6 +7,7 @@ from omnishop.content import models as content  # noqa: F401
 from omnishop.channels import models as channels  # noqa: F401
 from omnishop.checkout import models as checkout  # noqa: F401
 from omnishop.customers import identity_models, push_models, token_models  # noqa: F401
+from omnishop.customers import visit_models  # noqa: F401
 from omnishop.customers import account_models  # noqa: F401
 from omnishop.customers import account_models  # noqa: F401
 from omnishop.customers import models as customers  # noqa: F401

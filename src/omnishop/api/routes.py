@@ -17,6 +17,7 @@ from omnishop.api import (
     pickup_routes,
     pos_routes,
     pricing_routes,
+    qr_routes,
     promotions_routes,
     returns_routes,
     reviews_routes,
@@ -31,6 +32,7 @@ router.include_router(search_routes.router)
 router.include_router(channels_routes.router)
 router.include_router(catalog_routes.router)
 router.include_router(pricing_routes.router)
+router.include_router(qr_routes.router)
 router.include_router(promotions_routes.router)
 router.include_router(tax_routes.router)
 router.include_router(inventory_routes.router)

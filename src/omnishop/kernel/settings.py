@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     )
     vapid_subject: str = "mailto:shop@example.com"
     push_timeout_seconds: float = 10.0
+    # Plain-http push endpoints on this machine (tests' fake push service); never in production.
+    push_allow_http_localhost: bool = False
     # Telegram Mini App: the bot's token signs initData; older signatures are refused.
     telegram_bot_token: str = ""
     telegram_init_max_age_seconds: int = 86400

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -211,3 +215,39 @@ async def get_public(*, session: AsyncSession, review_id: uuid.UUID) -> ReviewRe
     if review is None:
         raise NotFound("review not found", field="review_id")
     return reading.public(review)
+
+
+@dataclass(frozen=True)
+class PanelReview:
+    review: ReviewRead
+    date_label: str  # the date in the page's locale
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    """What a product page shows: the rating and the latest approved reviews."""
+
+    rating: RatingRead
+    average_label: str  # "4,7" in ru, "4.7" in en
+    latest: list[PanelReview]
+    more: bool
+
+
+async def product_panel(
+    *, session: AsyncSession, product_ref: str, locale: str, limit: int = 3
+) -> ReviewPanel:
+    """The rating summary and latest approved reviews, labelled in ``locale``."""
+    summary = await rating(session=session, product_ref=product_ref)
+    page = await list_public(session=session, product_ref=product_ref, limit=limit)
+    average = (Decimal(summary.average) / 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return ReviewPanel(
+        rating=summary,
+        average_label=format_decimal(average, format="0.0", locale=locale),
+        latest=[
+            PanelReview(
+                review=r, date_label=format_date(r.created_at, format="long", locale=locale)
+            )
+            for r in page.data
+        ],
+        more=page.next_cursor is not None,
+    )

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
+from omnishop.content import service as content
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
+from omnishop.reviews import service as reviews
 from omnishop.search.schemas import SearchQuery, Sort
 from omnishop.storefront import buy_queries, queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
@@ -183,6 +185,12 @@ async def home(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResp
             "listing": grid,
             "next_url": _next_url(request, grid.next_cursor),
             "alternates": seo.alternates(request.url),
+            "blocks": await content.home_blocks(
+                session=session,
+                channel_code=shop.channel.code,
+                locale=shop.locale,
+                fallback_locale=shop.channel.default_locale,
+            ),
             **_listing_context(request, query),
         },
     )
@@ -257,5 +265,8 @@ async def product(request: Request, slug: str, session: SessionDep, shop: ShopDe
             "canonical": canonical,
             "alternates": seo.alternates(request.url.replace(query="")),
             "jsonld": seo.product_jsonld(detail, canonical),
+            "reviews": await reviews.product_panel(
+                session=session, product_ref=slug, locale=shop.locale
+            ),
         },
     )
