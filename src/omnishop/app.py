@@ -20,6 +20,7 @@ from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
 from omnishop.storefront import account_routes, cart_routes, checkout_pages, stores_routes
+from omnishop.storefront import links, miniapp_routes, pwa_routes
 from omnishop.storefront.routes import router as storefront_router
 
 
@@ -60,12 +61,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(links.VisitMiddleware)
     app.add_middleware(ResponseCache, ttl_seconds=settings.api_cache_seconds)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(sandbox_psp.router)
     app.include_router(storefront_router)
     app.include_router(stores_routes.router)
+    app.include_router(pwa_routes.router)
+    app.include_router(miniapp_routes.router)
+    app.include_router(links.router)
     app.include_router(cart_routes.router)
     app.include_router(checkout_pages.router)
     app.include_router(account_routes.router)

@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from omnishop.kernel import i18n
+from omnishop.storefront import pwa
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "ka": "ქართული"}
@@ -54,6 +55,7 @@ def environment(locale: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    env.globals["static_url"] = pwa.url
     env.filters["money"] = lambda money: money.format(locale)
     # JSON-LD stays readable (and smaller) in Georgian and Russian; <, >, & are still escaped.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
