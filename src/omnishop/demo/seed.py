@@ -28,6 +28,7 @@ from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings
+from omnishop.loyalty.demo import seed_loyalty
 from omnishop.pricing.tax_demo import seed_taxes
 
 # Products per unit of work: big enough that commits are rare, small enough that a failure
@@ -124,6 +125,7 @@ async def seed(
             await steps.ensure_staff(session=session, counts=counts)
             await seed_shipping(session)
             await seed_taxes(session)
+            await seed_loyalty(session)
         phases["writing"] = time.perf_counter() - mark
     mark = time.perf_counter()
     indexed = await _reindex(database, console)
