@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
+from omnishop.content import demo as service_demo
 from omnishop.content import service
 from omnishop.content.models import ContentBlock
 from omnishop.content.schemas import BlockCreate
@@ -94,3 +95,14 @@ async def test_saving_by_key_updates_and_a_bad_block_writes_nothing(
     rows = list(await session.scalars(select(ContentBlock)))
     assert [(r.key, r.position) for r in rows] == [("hero", 5)]
     assert await session.scalar(select(func.count()).select_from(ContentBlock)) == 1
+
+
+async def test_demo_blocks_are_complete_in_three_languages_and_seed_once(
+    session: AsyncSession,
+) -> None:
+    await service_demo.seed_content(session)
+    await service_demo.seed_content(session)
+
+    rows = list(await session.scalars(select(ContentBlock)))
+    assert len(rows) == len(service_demo.DEMO)
+    assert all(set(r.title) == {"ru", "en", "ka"} for r in rows)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from omnishop import handlers
 from omnishop.checkout.demo import seed_shipping
+from omnishop.content.demo import seed_content
 from omnishop.demo import loaders, places, rules, steps
 from omnishop.demo.steps import Context, Counts, ProductSeed
 from omnishop.inventory.schemas import LocationCreate
@@ -124,6 +125,7 @@ async def seed(
         async with unit_of_work(database.sessions) as session:
             await steps.ensure_staff(session=session, counts=counts)
             await seed_shipping(session)
+            await seed_content(session)
             await seed_taxes(session)
             await seed_loyalty(session)
         phases["writing"] = time.perf_counter() - mark
