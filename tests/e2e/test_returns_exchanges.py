@@ -9,14 +9,15 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from omnishop.inventory.ledger import verify_ledger
 from omnishop.inventory.models import StockLevel
 from omnishop.kernel import clock, outbox
-from omnishop.kernel.db import make_sessionmaker
+from omnishop.kernel.db import make_sessionmaker, unit_of_work
 from omnishop.orders import returns_settle
+from omnishop.orders.models import Order, OrderLine
 from omnishop.orders.returns_models import ReturnRefund
 from omnishop.payments.models import Payment, Refund
 from tests.e2e.conftest import MakeKey
@@ -273,7 +274,6 @@ async def test_two_concurrent_refunds_of_one_return_pay_once(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as real:
         from omnishop.customers import apikeys
-        from omnishop.kernel.db import unit_of_work
 
         async with unit_of_work(factory) as session:
             issued = await apikeys.create(
@@ -324,3 +324,35 @@ async def test_staff_see_returns_in_the_back_office_but_cannot_edit_them(
     assert listed.status_code == 200 and opened["number"] in listed.text
     assert details.status_code == 200
     assert create.status_code in (403, 404)
+
+
+async def test_a_return_gives_back_the_lines_paid_share_after_discounts_tax_and_points(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    api_key: MakeKey,
+) -> None:
+    clock.freeze(T0)
+    s = await shop(sessions)
+    staff = await api_key("orders:read", "orders:write")
+    order = await _web_order(client, sessions, s, staff)
+    # As the totals pipeline records them: 1 000 ₽ off the line, 200 ₽ tax on top (a US-style
+    # channel), and 1 200 ₽ of the remaining 5 200 ₽ paid with points.
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(OrderLine)
+            .where(OrderLine.id == uuid.UUID(order["lines"][0]["id"]))
+            .values(discount_amount=100000, tax_amount=20000)
+        )
+        await session.execute(
+            update(Order)
+            .where(Order.id == uuid.UUID(order["id"]))
+            .values(tax_included=False, total=400000, points_amount=120000)
+        )
+
+    one = await client.post("/api/v1/returns", json=_ask(s, order), headers=staff)
+
+    # paid for the line: 5 000 - 1 000 + 200 = 4 200 ₽, of which 4 000/5 200 in money
+    money = 420000 * 400000 // 520000
+    assert one.status_code == 201, one.text
+    assert one.json()["lines_amount"] == money // 2

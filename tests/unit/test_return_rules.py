@@ -44,7 +44,7 @@ def test_the_window_depends_on_how_and_where_the_sale_was_made(
     assert (
         rules.window_days(DEFAULT_POLICY, channel_code=code, channel_kind=kind, country=country)
         == days
-    )  # noqa: E501
+    )
 
 
 def test_a_channel_of_its_own_overrides_the_country() -> None:
@@ -237,3 +237,29 @@ def test_the_return_state_machine(current: str, target: str, ok: bool) -> None:
     else:
         with pytest.raises(InvalidReturnTransition):
             rules.transition(current, target)
+
+
+def test_only_the_part_paid_in_money_goes_back_as_money() -> None:
+    assert rules.money_part(250000, 500000, 0) == 250000
+    # 1 000 ₽ of a 5 000 ₽ order paid with points: a fifth of each line was points
+    assert rules.money_part(250000, 400000, 100000) == 200000
+    assert rules.money_part(250000, 0, 500000) == 0
+    with pytest.raises(ValueError):
+        rules.money_part(-1, 1, 1)
+
+
+@given(
+    amounts=st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=10),
+    points=st.integers(min_value=0, max_value=10**8),
+)
+def test_money_parts_of_the_lines_never_exceed_what_was_paid_in_money(
+    amounts: list[int], points: int
+) -> None:
+    gross = sum(amounts)
+    money_total = max(gross - points, 0)
+    spent = min(points, gross)
+
+    parts = [rules.money_part(a, money_total, spent) for a in amounts]
+
+    assert all(0 <= p <= a for p, a in zip(parts, amounts, strict=True))
+    assert sum(parts) <= money_total

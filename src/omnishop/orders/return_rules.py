@@ -213,6 +213,17 @@ def line_paid(unit_amount: int, quantity: int, discount: int = 0, tax_on_top: in
     return max(unit_amount * quantity - discount + tax_on_top, 0)
 
 
+def money_part(amount: int, order_total: int, points_amount: int) -> int:
+    """The part of ``amount`` the buyer paid in money when points paid ``points_amount`` of
+    the order (``order_total`` is what was left to pay in money): money goes back as money,
+    the points' part is loyalty's to give back."""
+    if amount < 0 or order_total < 0 or points_amount < 0:
+        raise ValueError("amounts cannot be negative")
+    if points_amount == 0:
+        return amount
+    return amount * order_total // (order_total + points_amount)
+
+
 def refund_for_units(paid: int, ordered: int, returned_before: int, units: int) -> int:
     """The paid share of ``units`` more returned units of a line of ``ordered`` units.
 

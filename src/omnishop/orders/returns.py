@@ -182,7 +182,7 @@ async def request(
     return_lines: list[ReturnLine] = []
     for ask in data.lines:
         ln = lines[ask.order_line_id]
-        paid = rules.line_paid(ln.unit_amount, ln.quantity, _discount(ln))
+        paid = rules.money_part(_paid(order, ln), order.total, order.points_amount)
         amount = rules.refund_for_units(paid, ln.quantity, before.get(ln.id, 0), ask.quantity)
         hold_id = None
         if ask.exchange_variant_id is not None:
@@ -242,9 +242,10 @@ async def request(
     return await describe(session, row)
 
 
-def _discount(line: OrderLine) -> int:
-    # Engineer A's promotions put the line's allocated discount here (absent before them).
-    return int(getattr(line, "discount_amount", 0) or 0)
+def _paid(order: Order, line: OrderLine) -> int:
+    """The line less its share of discounts, plus its tax when prices excluded it."""
+    tax_on_top = 0 if order.tax_included else line.tax_amount
+    return rules.line_paid(line.unit_amount, line.quantity, line.discount_amount, tax_on_top)
 
 
 async def _delivered(
@@ -322,7 +323,10 @@ async def _shipping_share(
         after[ask.order_line_id] = after.get(ask.order_line_id, 0) + ask.quantity
     ordered = sum(ln.quantity for ln in lines.values())
     return rules.shipping_refund(
-        order.shipping_amount, ordered, sum(after.values()), bool(refunded_before)
+        rules.money_part(order.shipping_amount, order.total, order.points_amount),
+        ordered,
+        sum(after.values()),
+        bool(refunded_before),
     )
 
 
