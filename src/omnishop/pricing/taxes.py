@@ -53,6 +53,29 @@ async def prices_include_tax(*, session: AsyncSession, channel: Channel) -> bool
     return (await country_settings(session=session, country=channel.country)).prices_include_tax
 
 
+async def _settings(session: AsyncSession, channel: Channel, dest: str) -> tuple[bool, TaxCountry]:
+    """Whether the channel's prices include tax, and the destination's settings, in one query
+    when the countries are configured (a quote runs on every cart change)."""
+    origin = channel.country.upper()
+    own = (
+        select(ChannelTaxSetting.prices_include_tax)
+        .where(ChannelTaxSetting.channel_id == channel.id)
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(TaxCountry, own).where(TaxCountry.country.in_(sorted({origin, dest})))
+        )
+    ).all()
+    if not rows:
+        return await prices_include_tax(session=session, channel=channel), _DEFAULTS
+    by_country = {row[0].country: row[0] for row in rows}
+    channel_says = rows[0][1]
+    home = by_country.get(origin, _DEFAULTS).prices_include_tax
+    include = home if channel_says is None else bool(channel_says)
+    return include, by_country.get(dest, _DEFAULTS)
+
+
 async def quote(
     *,
     session: AsyncSession,
@@ -70,8 +93,7 @@ async def quote(
     currency, origin = channel.currency, channel.country.upper()
     dest = (destination_country or origin).upper()
     lines = await _with_facts(session, lines)
-    include = await prices_include_tax(session=session, channel=channel)
-    settings = await country_settings(session=session, country=dest)
+    include, settings = await _settings(session, channel, dest)
     goods = sum(line.amount for line in lines)
     cross = rules.crosses_customs(origin, dest)
     notes: list[str] = []
