@@ -34,6 +34,7 @@ from omnishop.pricing import service as pricing
 from tests.e2e.conftest import MakeKey
 from tests.e2e.test_cart_api import CARTS, shop
 from tests.e2e.test_checkout_complete import pay, ready_cart
+from tests.integration.pickup_fixtures import open_shop as pickup_shop
 from tests.integration.test_cart_fixtures import Shop
 from tests.payments_fixtures import card_token, psp_store
 
@@ -189,7 +190,7 @@ async def test_bought_online_returned_at_a_store_counter_refunded_to_the_card_on
     assert retried.status_code == 200, retried.text
     body = retried.json()
     assert body["status"] == "refunded"
-    assert body["refund"]["kind"] == "card" and body["refund"]["amount"] == 250000
+    assert body["refund"]["kind"] == "payment" and body["refund"]["amount"] == 250000
     assert body["refund"]["payment_refund_id"] is not None
     assert again.json()["refund"] == body["refund"]
     async with sessions() as session:
@@ -244,7 +245,7 @@ async def test_bought_in_a_store_returned_by_chat_for_store_credit(
         json={
             "email": "boris@example.com",
             "delivery": {"kind": "pickup", "location_id": str(s.store)},
-        },  # noqa: E501
+        },
     )
     assert chosen.status_code == 200, chosen.text
     placed = await pay(client, token, {"method": "pay_at_pickup"})
@@ -266,7 +267,7 @@ async def test_bought_in_a_store_returned_by_chat_for_store_credit(
             "refund_to": "store_credit",
             "lines": [
                 {"order_line_id": order["lines"][0]["id"], "quantity": 1, "reason": "wrong_size"}
-            ],  # noqa: E501
+            ],
         },
         headers=who,
     )
@@ -359,3 +360,75 @@ async def test_bad_return_requests_are_refused_and_write_nothing(
     assert await _count(sessions, ReturnRequest) == 0
     assert await _count(sessions, ReturnLine) == 0
     assert await _events(sessions, "orders.return_requested") == []
+
+
+async def test_a_pos_sale_returned_by_chat_is_refunded_through_the_in_person_payment(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    api_key: MakeKey,
+) -> None:
+    clock.freeze(T0)
+    async with unit_of_work(sessions) as session:
+        cc = await pickup_shop(session)
+        await channels.create(
+            session=session,
+            data=ChannelCreate(
+                code="telegram", name="Telegram", kind="telegram", currency="RUB",
+                default_locale="ru", country="RU",
+            ),
+        )  # fmt: skip
+    cashier = await api_key("pos:write")
+    staff = await api_key("orders:read", "orders:write")
+    # Given two kettles sold at the Tverskaya till for cash, to a known phone number
+    sold = await client.post(
+        "/api/v1/pos/sales",
+        json={
+            "location": "cc-tverskaya",
+            "lines": [{"sku": cc.kettle_sku, "quantity": 2}],
+            "payment": {"method": "cash"},
+            "customer": {"phone": "+79161234567"},
+        },
+        headers=cashier,
+    )
+    assert sold.status_code == 201, sold.text
+    order = sold.json()["order"]
+    clock.freeze(T0 + timedelta(days=13))  # in person: 14 days
+
+    # When the buyer asks in Telegram to return one, and brings it to the Arbat store
+    asked = await client.post(
+        f"/api/v1/orders/{order['token']}/returns",
+        json={
+            "channel": "telegram",
+            "location_id": str(cc.arbat),
+            "lines": [{"order_line_id": order["lines"][0]["id"], "quantity": 1}],
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    url = f"/api/v1/returns/{asked.json()['id']}"
+    await client.post(f"{url}/approve", headers=staff)
+    await client.post(f"{url}/receive", headers=staff)
+    refunded = await client.post(f"{url}/refund", headers=staff)
+    await outbox.drain(sessions)
+
+    # Then the in-person payment records the refund (cash handed back at the counter), the
+    # unit is on hand at Arbat, and the order's payment follows
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["refund"]["kind"] == "payment"
+    async with sessions() as session:
+        payment = await session.get(Payment, uuid.UUID(sold.json()["payment"]["id"]))
+        assert payment is not None
+        assert (payment.status, payment.refunded_amount) == ("partially_refunded", 250000)
+        check = await verify_ledger(session=session, variant_id=cc.kettle, location_id=cc.arbat)
+        assert check.ok, check
+    moves = await _movements(sessions, f"return:{asked.json()['number']}")
+    assert [(m.kind, m.location_id) for m in moves] == [("receive", cc.arbat)]
+    status = (await client.get(f"/api/v1/orders/{order['token']}")).json()
+    assert status["payment_status"] == "partially_refunded"
+    assert [e["channel_id"] for e in await _events(sessions, "orders.return_requested")] == [
+        asked.json()["requested_channel"] and str(await _channel_id(sessions, "telegram"))
+    ]
+
+
+async def _channel_id(sessions: async_sessionmaker[AsyncSession], code: str) -> uuid.UUID:
+    async with sessions() as session:
+        return (await channels.get_by_code(session=session, code=code)).id

@@ -92,7 +92,7 @@ async def test_an_exchange_for_a_cheaper_variant_refunds_the_difference_and_hand
     body = settled.json()
     assert settled.status_code == 200, settled.text
     assert body["exchange_difference"] == 99000 - 250000
-    assert (body["refund"]["kind"], body["refund"]["amount"]) == ("card", 151000)
+    assert (body["refund"]["kind"], body["refund"]["amount"]) == ("payment", 151000)
     assert (await _payment(sessions, order["payment_id"])).refunded_amount == 151000
     assert held == mugs_before - 1  # the mug was held for the customer at once
     async with sessions() as session:

@@ -92,7 +92,8 @@ class ReturnRefund(IdMixin, TimestampMixin, Base):
     order_id: Mapped[uuid.UUID] = mapped_column(index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    # card (through the PSP) | cash (at the counter: an offline payment) | store_credit | none
+    # payment (refunded through its provider: a card, or cash/card_present at a POS) | cash
+    # (handed back at the counter for cash on delivery / pay at pickup) | store_credit | none
     kind: Mapped[str] = mapped_column(String(20))
     payment_id: Mapped[uuid.UUID | None]
     # The payments domain's refund (payments.models.Refund.id) and the key it was asked with.

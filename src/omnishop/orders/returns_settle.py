@@ -71,7 +71,7 @@ async def refund(
         await payments.authorize(factory, payment_id=charge_id)
         await payments.capture(factory, payment_id=charge_id)
     refund_id = None
-    if kind == "card" and amount > 0 and payment_id is not None:
+    if kind == "payment" and amount > 0 and payment_id is not None:
         try:
             await payments.refund(
                 factory,
@@ -146,7 +146,7 @@ async def _record(session: AsyncSession, row: ReturnRequest) -> ReturnRefund:
         key=f"return:{row.id}",
         # Store credit, cash at the counter and an even exchange need no PSP.
         status="pending"
-        if (kind == "card" and settlement.refund > 0) or settlement.charge > 0
+        if (kind == "payment" and settlement.refund > 0) or settlement.charge > 0
         else "succeeded",
     )
     session.add(record)
@@ -167,7 +167,7 @@ async def _kind(
     payment = await payments.get(session=session, payment_id=order.payment_id)
     if payment.method in payment_rules.OFFLINE:
         return "cash", payment.id
-    return "card", payment.id
+    return "payment", payment.id
 
 
 async def _hand_over(session: AsyncSession, row: ReturnRequest, lines: list[ReturnLine]) -> None:
