@@ -25,6 +25,7 @@ from omnishop.admin.auth import (
 from omnishop.admin.content_views import CONTENT_VIEWS
 from omnishop.admin.loyalty_views import LOYALTY_VIEWS
 from omnishop.admin.pickup_views import PICKUP_VIEWS
+from omnishop.admin.promotion_views import PROMOTION_VIEWS
 from omnishop.admin.returns_views import RETURNS_VIEWS
 from omnishop.admin.reviews_views import REVIEW_VIEWS
 from omnishop.admin.sales_views import SALES_VIEWS
@@ -117,4 +118,6 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
     for view in LOYALTY_VIEWS:
         admin.add_view(view)
     for view in PICKUP_VIEWS:
+        admin.add_view(view)
+    for view in PROMOTION_VIEWS:
         admin.add_view(view)
