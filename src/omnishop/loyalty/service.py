@@ -1,6 +1,7 @@
-"""Loyalty use cases: balance and history, spending points (quote, burn, a cart's choice),
-earning, staff adjustments, reversals, store credit and expiry. Earning for an order lives in
-``loyalty.earning``. Every function works in the caller's transaction: flush, never commit."""
+"""Loyalty use cases: balance and history, burning, earning, staff adjustments, reversals and
+store credit; quotes and a cart's points (``loyalty.spending``), tiers and expiry
+(``loyalty.upkeep``) are re-exported here; earning for an order lives in ``loyalty.earning``.
+Every function works in the caller's transaction: flush, never commit."""
 
 from __future__ import annotations
 
@@ -8,28 +9,23 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.kernel import clock, outbox
-from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel import clock
+from omnishop.kernel.errors import ValidationFailed
 from omnishop.kernel.money import exponent
-from omnishop.loyalty import ledger, programme, rules
-from omnishop.loyalty.events import TierChanged
+from omnishop.loyalty import ledger, programme, rules, spending, upkeep
 from omnishop.loyalty.ledger import InsufficientPoints, Movement
-from omnishop.loyalty.models import CartPoints, LoyaltyAccount, LoyaltyEntry, LoyaltyTier
-from omnishop.loyalty.rules import Debit, EntryKind, Lot, TierSpec
+from omnishop.loyalty.models import LoyaltyEntry, LoyaltyTier
+from omnishop.loyalty.rules import EntryKind
 from omnishop.loyalty.schemas import (
-    EntryInfo,
     EntryPage,
     Expiring,
     LoyaltySummary,
     NextTier,
     Posted,
-    SpendQuote,
-    TierInfo,
 )
-from omnishop.pricing import service as pricing
 
 __all__ = [
     "InsufficientPoints",
@@ -52,9 +48,6 @@ __all__ = [
     "tier_code",
 ]
 
-POSITIVE = (EntryKind.EARN, EntryKind.CREDIT)
-
-
 # --- reading ---
 
 
@@ -66,18 +59,18 @@ async def balance(
     settings = programme.get()
     currency = settings.currency
     acct = await ledger.find_account(session, customer_id)
-    tiers = await _tiers(session)
-    specs = [_spec(t) for t in tiers]
+    tiers = await upkeep.tiers_of(session)
+    specs = [upkeep.spec(t) for t in tiers]
     soon: tuple[int, datetime | None] = (0, None)
     tier: LoyaltyTier | None = None
     if acct is None:
         spend, points = 0, 0
     else:
         rows = await ledger.entries(session, acct.id)
-        spend = _rolling_spend(rows)
+        spend = upkeep.rolling_spend(rows)
         points = acct.balance
         now = clock.now()
-        lots, debits = _lots_and_debits(rows)
+        lots, debits = upkeep.lots_and_debits(rows)
         soon = rules.expiring(lots, debits, now, now + timedelta(days=settings.expiring_soon_days))
         tier = next((t for t in tiers if t.code == acct.tier_code), None)
     following = rules.next_tier(spend, specs)
@@ -87,9 +80,9 @@ async def balance(
         balance=points,
         currency=currency,
         value=rules.point_value(points, rate=Decimal(1), exponent=exponent(currency)),
-        tier=_tier_info(tier, locale) if tier else None,
+        tier=upkeep.tier_info(tier, locale) if tier else None,
         next_tier=(
-            NextTier(_tier_info(by_code[following[0].code], locale), following[1])
+            NextTier(upkeep.tier_info(by_code[following[0].code], locale), following[1])
             if following
             else None
         ),
@@ -137,58 +130,7 @@ def _cursor_id(cursor: str) -> uuid.UUID:
         raise ValidationFailed("malformed cursor", field="cursor") from exc
 
 
-async def tier_code(*, session: AsyncSession, customer_id: uuid.UUID | None) -> str | None:
-    """The customer's tier code (promotion conditions ask), None without one."""
-    if customer_id is None:
-        return None
-    return await session.scalar(
-        select(LoyaltyAccount.tier_code).where(LoyaltyAccount.customer_id == customer_id)
-    )
-
-
 # --- spending ---
-
-
-async def _rate(session: AsyncSession, currency: str) -> Decimal:
-    """Programme currency → ``currency``: what one point is worth there, in major units (the
-    exact stored FX rate: converting one unit as Money would round it to a cent)."""
-    return await pricing.latest_rate(session=session, base=programme.get().currency, quote=currency)
-
-
-async def quote_spend(
-    *,
-    session: AsyncSession,
-    customer_id: uuid.UUID,
-    payable: int,
-    currency: str,
-    points: int | None = None,
-) -> SpendQuote:
-    """How many points an order of ``payable`` (minor units of ``currency``) may take: the
-    balance, capped at the programme's max share of the order; ``points`` asks for fewer."""
-    acct = await ledger.find_account(session, customer_id)
-    held = acct.balance if acct else 0
-    if points is not None and points < 0:
-        raise ValidationFailed("points cannot be negative", field="points")
-    usable = held
-    try:
-        rate = await _rate(session, currency) if held and payable > 0 else Decimal(1)
-    except NotFound:  # no FX rate to the programme currency: points cannot pay here
-        usable, rate = 0, Decimal(1)
-    cap = rules.max_points(
-        balance=usable,
-        payable=payable,
-        max_share=programme.get().max_share,
-        rate=rate,
-        exponent=exponent(currency),
-    )
-    chosen = cap if points is None else min(points, cap)
-    return SpendQuote(
-        balance=held,
-        max_points=cap,
-        points=chosen,
-        amount=rules.point_value(chosen, rate=rate, exponent=exponent(currency)),
-        currency=currency,
-    )
 
 
 async def burn(
@@ -208,64 +150,6 @@ async def burn(
     acct = await ledger.account(session, customer_id)
     move = Movement(EntryKind.BURN, -points, reference, channel_id=channel_id, order_id=order_id)
     return await ledger.post(session, acct, move)
-
-
-async def set_cart_points(
-    *, session: AsyncSession, cart_id: uuid.UUID, customer_id: uuid.UUID, points: int
-) -> int:
-    """Remember the points a buyer wants to spend on a cart (checked against the balance
-    now, capped by the order's max share when the cart's totals are computed)."""
-    if points <= 0:
-        raise ValidationFailed("points must be positive", field="points")
-    acct = await ledger.find_account(session, customer_id)
-    if acct is None or acct.balance < points:
-        raise InsufficientPoints(
-            f"the balance ({acct.balance if acct else 0}) does not cover {points} points",
-            field="points",
-        )
-    row = await session.get(CartPoints, cart_id)
-    if row is None:
-        session.add(CartPoints(cart_id=cart_id, customer_id=customer_id, points=points))
-    else:
-        row.customer_id, row.points = customer_id, points
-    await session.flush()
-    return points
-
-
-async def clear_cart_points(*, session: AsyncSession, cart_id: uuid.UUID) -> None:
-    """The buyer no longer spends points on this cart (idempotent)."""
-    await session.execute(
-        delete(CartPoints)
-        .where(CartPoints.cart_id == cart_id)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def cart_points(*, session: AsyncSession, cart_id: uuid.UUID) -> int:
-    """The points the buyer asked to spend on the cart (0 when none)."""
-    value = await session.scalar(select(CartPoints.points).where(CartPoints.cart_id == cart_id))
-    return int(value or 0)
-
-
-async def cart_spend(
-    *,
-    session: AsyncSession,
-    cart_id: uuid.UUID,
-    customer_id: uuid.UUID | None,
-    payable: int,
-    currency: str,
-) -> SpendQuote | None:
-    """What the cart's chosen points pay now (None when it spends none): the choice capped by
-    the current balance and the max share of ``payable``. The checkout totals call this."""
-    if customer_id is None:
-        return None
-    row = await session.scalar(select(CartPoints).where(CartPoints.cart_id == cart_id))
-    if row is None or row.customer_id != customer_id:
-        return None
-    return await quote_spend(
-        session=session, customer_id=customer_id, payable=payable, currency=currency,
-        points=row.points,
-    )  # fmt: skip
 
 
 # --- earning, corrections, reversals ---
@@ -298,7 +182,7 @@ async def earn(
         ),
     )  # fmt: skip
     if posted.created and spend:
-        await refresh_tier(session=session, customer_id=customer_id)
+        await upkeep.refresh_tier(session=session, customer_id=customer_id)
     return posted
 
 
@@ -383,7 +267,7 @@ async def reverse(
         ),
     )  # fmt: skip
     if spend:
-        await refresh_tier(session=session, customer_id=customer_id)
+        await upkeep.refresh_tier(session=session, customer_id=customer_id)
     return posted
 
 
@@ -437,133 +321,14 @@ async def give_back_burn(
     )  # fmt: skip
 
 
-# --- tiers and expiry ---
-
-
-async def _tiers(session: AsyncSession) -> list[LoyaltyTier]:
-    return list(await session.scalars(select(LoyaltyTier).order_by(LoyaltyTier.min_spend)))
-
-
-def _spec(tier: LoyaltyTier) -> TierSpec:
-    return TierSpec(tier.code, tier.min_spend, Decimal(tier.multiplier))
-
-
-def _tier_info(tier: LoyaltyTier, locale: str) -> TierInfo:
-    names = tier.names or {}
-    name = names.get(locale) or names.get("en") or tier.code
-    return TierInfo(tier.code, str(name), tier.min_spend, str(Decimal(tier.multiplier)))
-
-
-def _rolling_spend(rows: list[LoyaltyEntry]) -> int:
-    since = clock.now() - timedelta(days=programme.get().rolling_days)
-    return max(0, sum(e.spend for e in rows if e.created_at >= since))
-
-
-def _lots_and_debits(rows: list[LoyaltyEntry]) -> tuple[list[Lot], list[Debit]]:
-    lots: list[Lot] = []
-    debits: list[Debit] = []
-    for e in rows:
-        key = f"{e.kind}:{e.reference}"
-        if e.points > 0:
-            lots.append(Lot(key, e.points, e.expires_at))
-        elif e.points < 0:
-            debits.append(Debit(-e.points, lot=f"{EntryKind.EARN}:{e.lot}" if e.lot else None))
-    return lots, debits
-
-
-async def multiplier(*, session: AsyncSession, customer_id: uuid.UUID) -> Decimal:
-    """The earn multiplier of the customer's tier (1 without one)."""
-    code = await tier_code(session=session, customer_id=customer_id)
-    if code is None:
-        return Decimal(1)
-    value = await session.scalar(select(LoyaltyTier.multiplier).where(LoyaltyTier.code == code))
-    return Decimal(value) if value is not None else Decimal(1)
-
-
-async def refresh_tier(*, session: AsyncSession, customer_id: uuid.UUID) -> str | None:
-    """Set the tier the customer's rolling spend reaches; ``loyalty.tier_changed`` on a move."""
-    acct = await ledger.find_account(session, customer_id)
-    if acct is None:
-        return None
-    rows = await ledger.entries(session, acct.id)
-    reached = rules.tier_for(_rolling_spend(rows), [_spec(t) for t in await _tiers(session)])
-    code = reached.code if reached else None
-    if code != acct.tier_code:
-        await session.execute(
-            update(LoyaltyAccount)
-            .where(LoyaltyAccount.id == acct.id)
-            .values(tier_code=code)
-            .execution_options(synchronize_session=False)
-        )
-        await outbox.emit(
-            session, TierChanged(customer_id=customer_id, from_tier=acct.tier_code, to_tier=code)
-        )
-    return code
-
-
-async def expire_due(*, session: AsyncSession, limit: int = 200) -> int:
-    """Expire the unspent points of lots past their date (first-to-expire spent first, so
-    nothing already spent expires); tiers follow the rolling window. How many accounts
-    lost points. Safe in several workers: each expiry's reference is unique per account."""
-    now = clock.now()
-    due = list(
-        await session.scalars(
-            select(LoyaltyAccount.id)
-            .join(LoyaltyEntry, LoyaltyEntry.account_id == LoyaltyAccount.id)
-            .where(
-                LoyaltyEntry.points > 0,
-                LoyaltyEntry.expires_at <= now,
-                or_(
-                    LoyaltyAccount.expired_through.is_(None),
-                    LoyaltyEntry.expires_at > LoyaltyAccount.expired_through,
-                ),
-            )
-            .group_by(LoyaltyAccount.id)
-            .order_by(func.min(LoyaltyEntry.expires_at))
-            .limit(limit)
-        )
-    )
-    done = 0
-    for account_id in due:
-        held = await ledger.lock(session, account_id)
-        rows = await ledger.entries(session, account_id)
-        lots, debits = _lots_and_debits(rows)
-        points = min(rules.to_expire(lots, debits, now), held)
-        if points > 0:
-            last = max(lot.expires_at for lot in lots if lot.expires_at and lot.expires_at <= now)
-            acct = await session.get(LoyaltyAccount, account_id)
-            assert acct is not None  # locked just now
-            posted = await ledger.post(
-                session,
-                acct,
-                Movement(EntryKind.EXPIRE, -points, f"expire:{last.isoformat()}", reason="expired"),
-            )
-            done += int(posted.created)
-        await session.execute(
-            update(LoyaltyAccount)
-            .where(LoyaltyAccount.id == account_id)
-            .values(expired_through=now)
-            .execution_options(synchronize_session=False)
-        )
-    return done
-
-
-async def refresh_tiers(*, session: AsyncSession, limit: int = 500) -> int:
-    """Re-derive tiers as spend leaves the rolling window (members with a tier only)."""
-    members = list(
-        await session.scalars(
-            select(LoyaltyAccount.customer_id)
-            .where(LoyaltyAccount.tier_code.is_not(None))
-            .order_by(LoyaltyAccount.updated_at)
-            .limit(limit)
-        )
-    )
-    moved = 0
-    for customer_id in members:
-        before = await tier_code(session=session, customer_id=customer_id)
-        moved += int(await refresh_tier(session=session, customer_id=customer_id) != before)
-    return moved
-
-
-def entry_infos(rows: list[LoyaltyEntry]) -> list[EntryInfo]:
-    return [ledger.info(e) for e in rows]
+# Re-exported: callers know one module.
+cart_points = spending.cart_points
+cart_spend = spending.cart_spend
+clear_cart_points = spending.clear_cart_points
+quote_spend = spending.quote_spend
+set_cart_points = spending.set_cart_points
+expire_due = upkeep.expire_due
+multiplier = upkeep.multiplier
+refresh_tier = upkeep.refresh_tier
+refresh_tiers = upkeep.refresh_tiers
+tier_code = upkeep.tier_code
