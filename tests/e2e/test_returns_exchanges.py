@@ -25,7 +25,7 @@ from tests.e2e.test_admin import MakeStaff, make_staff, sign_in
 from tests.e2e.test_cart_api import shop
 from tests.e2e.test_returns_across_channels import T0, _deliver, _web_order
 from tests.integration.test_cart_fixtures import Shop
-from tests.payments_fixtures import card_token, psp_store
+from tests.payments_fixtures import DECLINED_CARD, card_token, psp_store
 
 __all__ = ["make_staff", "psp_store"]
 
@@ -136,11 +136,15 @@ async def test_an_exchange_for_a_dearer_variant_charges_the_difference_to_a_card
     )
     url = await _through(client, staff, dearer.json())
     no_card = await client.post(f"{url}/refund", headers=staff)
+    declined = await client.post(
+        f"{url}/refund", json={"payment_token": await card_token(DECLINED_CARD)}, headers=staff
+    )
     charged = await client.post(
         f"{url}/refund", json={"payment_token": await card_token()}, headers=staff
     )
 
     assert (no_card.status_code, no_card.json()["errors"][0]["field"]) == (422, "payment_token")
+    assert (declined.status_code, declined.json()["code"]) == (409, "payment_operation_failed")
     assert charged.status_code == 200, charged.text
     refund = charged.json()["refund"]
     assert (refund["amount"], refund["status"]) == (0, "succeeded")

@@ -30,6 +30,7 @@ from omnishop.orders.returns_schemas import ReturnInfo
 from omnishop.orders.returns_steps import lines_of_return, lock_return
 from omnishop.payments import rules as payment_rules
 from omnishop.payments import service as payments
+from omnishop.payments.errors import PaymentOperationFailed
 from omnishop.payments.models import Refund
 from omnishop.payments.schemas import PaymentInput
 
@@ -63,12 +64,19 @@ async def refund(
             return await describe(session, row)
         charge = _charge_needed(row, await lines_of_return(session, row.id))
         charge_id = record.charge_payment_id
-        if charge > 0 and charge_id is None:
+        if charge > 0 and (charge_id is None or await _given_up(session, charge_id)):
+            # none yet, or the last card was declined: a new payment with the token given
             charge_id = await _start_charge(session, row, record, charge, payment_token)
         kind, amount, key = record.kind, record.amount, record.key
         payment_id = record.payment_id
     if charge_id is not None:
-        await payments.authorize(factory, payment_id=charge_id)
+        charged = await payments.authorize(factory, payment_id=charge_id)
+        if charged.status not in ("authorized", *payments.CAPTURED_LIKE):
+            raise PaymentOperationFailed(
+                charged.failure_message or "the payment for the difference was declined",
+                field="payment_token",
+                reason=charged.failure_code or charged.status,
+            )
         await payments.capture(factory, payment_id=charge_id)
     refund_id = None
     if kind == "payment" and amount > 0 and payment_id is not None:
@@ -107,6 +115,11 @@ async def refund(
             assert fresh is not None
             await _finish(session, row, fresh, actor)
         return await describe(session, row)
+
+
+async def _given_up(session: AsyncSession, payment_id: uuid.UUID) -> bool:
+    info = await payments.get(session=session, payment_id=payment_id)
+    return info.status in ("failed", "canceled")
 
 
 def _charge_needed(row: ReturnRequest, lines: list[ReturnLine]) -> int:
