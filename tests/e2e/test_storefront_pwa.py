@@ -370,3 +370,36 @@ async def test_a_browser_opts_in_to_pushes_for_its_order_and_out_again(
     ).status_code == 204
     async with sessions() as session:
         assert list(await session.scalars(select(PushSubscription))) == []
+
+
+async def test_a_cart_preset_link_fills_a_new_cart_and_skips_unknown_items(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await make_shop(sessions)
+
+    r = await client.get("/cart/preset?items=KET-chainik:2,NOPE:1&utm_medium=qr&utm_source=flyer")
+
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/cart?")
+    assert "error=out_of_stock" in r.headers["location"]
+    cart = await client.get("/cart")
+    assert "Чайник стальной" in cart.text
+    async with sessions() as session:
+        visit = await session.scalar(select(Visit))
+    assert visit is not None and visit.path == "/cart/preset" and visit.utm_source == "flyer"
+
+
+async def test_push_opt_in_is_offered_on_the_order_confirmation_only(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    from tests.integration.test_push import an_order
+
+    order = await an_order(sessions)
+    await make_shop(sessions)
+
+    placed = await client.get(f"/order/{order.token}?placed=1")
+    later = await client.get(f"/order/{order.token}")
+    home = await client.get("/")
+
+    assert "data-push-optin" in placed.text and f'data-order="{order.token}"' in placed.text
+    assert "data-push-optin" not in later.text and "data-push-optin" not in home.text

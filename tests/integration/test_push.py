@@ -93,7 +93,7 @@ async def test_a_paid_order_pushes_to_the_browser_that_opted_in_on_its_confirmat
     assert int(got.headers["ttl"]) > 0
     message = guest.decrypt(got.body)
     assert message["title"] == f"Order {order.number}"
-    assert message["url"] == f"/orders/{order.token}"
+    assert message["url"] == f"/order/{order.token}"
     assert message["body"]
 
 

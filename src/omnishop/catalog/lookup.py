@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,3 +36,13 @@ async def product_by_gtin(*, session: AsyncSession, gtin: str) -> tuple[str, str
     if row is None:
         raise NotFound(f"no product with GTIN {gtin}", field="gtin")
     return str(row[0]), str(row[1])
+
+
+async def variant_ids_by_sku(*, session: AsyncSession, skus: list[str]) -> dict[str, uuid.UUID]:
+    """Active variants' ids by SKU (unknown SKUs are left out)."""
+    if not skus:
+        return {}
+    rows = await session.execute(
+        select(Variant.sku, Variant.id).where(Variant.sku.in_(skus), Variant.active.is_(True))
+    )
+    return {str(sku): vid for sku, vid in rows.all()}

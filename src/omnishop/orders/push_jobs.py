@@ -21,7 +21,7 @@ from omnishop.orders import events, service
 from omnishop.orders.schemas import OrderInfo
 
 # The storefront's order status page for a token (the buyer's link, no sign-in needed).
-STATUS_PAGE = "/orders/{token}"
+STATUS_PAGE = "/order/{token}"
 
 
 def _messages(kind: str, order: OrderInfo) -> dict[str, push.PushMessage]:

@@ -12,12 +12,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from stdnum import ean
 
 from omnishop.catalog import lookup
+from omnishop.checkout import service as checkout
 from omnishop.customers import visits
 from omnishop.kernel.db import unit_of_work
-from omnishop.kernel.errors import NotFound
+from omnishop.kernel.errors import DomainError, NotFound
 from omnishop.kernel.logging import get_logger
 from omnishop.kernel.runtime import Database
-from omnishop.storefront.routes import PageRoute, SessionDep
+from omnishop.storefront.routes import PageRoute, SessionDep, ShopDep
+from omnishop.storefront.web import CustomerDep, remember_cart, see_other
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 log = get_logger(__name__)
@@ -36,6 +38,52 @@ async def _resolve(request: Request, session: SessionDep, gtin: str) -> Redirect
     # UTM and other parameters of the printed link travel on to the product page.
     query = urlencode([*request.query_params.multi_items(), ("sku", sku)])
     return RedirectResponse(f"/p/{slug}?{query}", status_code=307)
+
+
+def preset_items(raw: str) -> list[tuple[str, int]]:
+    """``SKU[:qty],…`` from a cart-preset link; malformed items are skipped, at most 20."""
+    items: list[tuple[str, int]] = []
+    for part in raw.split(",")[:20]:
+        sku, _, qty = part.strip().partition(":")
+        quantity = int(qty) if qty.isdigit() and 0 < int(qty) < 1000 else 1 if not qty else 0
+        if sku and len(sku) <= 64 and quantity:
+            items.append((sku, quantity))
+    return items
+
+
+@router.get("/cart/preset")
+async def cart_preset(
+    request: Request, session: SessionDep, shop: ShopDep, customer: CustomerDep
+) -> RedirectResponse:
+    """A cart-preset QR code: a new cart with these items (each held like any cart line),
+    then the cart page. Items that cannot be had are skipped; the cart page shows the rest."""
+    items = preset_items(request.query_params.get("items", ""))
+    ids = await lookup.variant_ids_by_sku(session=session, skus=[sku for sku, _ in items])
+    cart = await checkout.create_cart(
+        session=session,
+        channel=shop.channel,
+        customer_id=customer.id if customer else None,
+        locale=shop.locale,
+    )
+    skipped = 0
+    for sku, quantity in items:
+        if sku not in ids:
+            skipped += 1
+            continue
+        try:
+            async with session.begin_nested():
+                await checkout.add_line(
+                    session=session, token=cart.token, variant_id=ids[sku], quantity=quantity
+                )
+        except DomainError:
+            skipped += 1
+    response = see_other(
+        "/cart",
+        added="1" if skipped < len(items) else None,
+        error="out_of_stock" if skipped else None,
+    )
+    remember_cart(request, response, cart.token)
+    return response
 
 
 @router.get("/01/{gtin}")

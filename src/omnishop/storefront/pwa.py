@@ -20,7 +20,7 @@ THEME = "#0b6e4f"
 BACKGROUND = "#ffffff"
 # Pages always asked of the network first (they change with every click); the last copy is
 # shown offline. Catalog pages are served stale-while-revalidate instead.
-NETWORK_FIRST = ("/cart", "/checkout", "/account", "/orders", "/sign-in", "/tg")
+NETWORK_FIRST = ("/cart", "/checkout", "/account", "/order/", "/tg")
 STALE_WHILE_REVALIDATE = ("/", "/c/", "/p/", "/search")
 # Requests that change a cart, refused with a clear message while offline (never queued).
 CART_ACTIONS = ("/cart", "/checkout", "/api/v1/carts")

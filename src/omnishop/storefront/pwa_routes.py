@@ -4,7 +4,7 @@ assets, web push opt-in/out, and the files search engines ask for (robots.txt, s
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -156,7 +156,7 @@ async def robots(request: Request) -> PlainTextResponse:
                 "/cart",
                 "/checkout",
                 "/account",
-                "/orders",
+                "/order/",
                 "/search",
                 "/push/",
                 "/tg",
@@ -202,8 +202,3 @@ async def sitemap(request: Request, session: SessionDep, shop: ShopDep) -> Respo
         media_type="application/xml",
         headers={"Cache-Control": "public, max-age=3600"},
     )
-
-
-def context_for_optin(request: Request, order_token: str) -> dict[str, Any]:
-    """What ``_push_optin.html`` needs (the confirmation page passes it through)."""
-    return {"push_key": settings_of(request).vapid_public_key, "push_order": order_token}
