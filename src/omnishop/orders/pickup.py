@@ -256,6 +256,9 @@ async def expire_uncollected(*, session: AsyncSession, now: datetime, limit: int
     )
     done = 0
     for order_id in due:
+        # The order first, as every change of a pickup does (ready, hand-over): one lock order,
+        # so an expiry racing a hand-over waits for it instead of deadlocking.
+        await loading.lock(session, order_id)
         claimed = await session.execute(
             update(Pickup)
             .where(Pickup.order_id == order_id, Pickup.status == PickupStatus.READY)
