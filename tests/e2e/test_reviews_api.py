@@ -75,7 +75,7 @@ async def test_no_delivered_order_is_403_with_a_clear_problem(
     )
     anonymous = await client.post(f"/api/v1/products/{p.kettle_slug}/reviews", json=body())
     eligibility = await client.get(
-        f"/api/v1/products/{p.kettle_slug}/reviews/eligibility", headers=other
+        f"/api/v1/customer/reviews/eligibility?product={p.kettle_slug}", headers=other
     )
 
     assert undelivered.status_code == 403

@@ -105,14 +105,16 @@ async def product_rating(session: SessionDep, product_ref: ProductRef) -> Rating
     return await service.rating(session=session, product_ref=product_ref)
 
 
-@router.get("/products/{product_ref}/reviews/eligibility")
+# Under /customer, not /products: the catalog micro-cache (api/cache.py) keys /products reads
+# without the X-Customer-Token header, and this answer is the customer's own.
+@router.get("/customer/reviews/eligibility")
 async def review_eligibility(
-    session: SessionDep, customer: CustomerDep, product_ref: ProductRef
+    session: SessionDep,
+    customer: CustomerDep,
+    product: Annotated[str, Query(min_length=1, max_length=120, description="Product id or slug.")],
 ) -> Eligibility:
     """Whether the signed-in customer may review the product (else `reason`)."""
-    return await service.eligibility(
-        session=session, customer_id=customer.id, product_ref=product_ref
-    )
+    return await service.eligibility(session=session, customer_id=customer.id, product_ref=product)
 
 
 @router.post("/products/{product_ref}/reviews", status_code=201, openapi_extra=_REVIEW_BODY)
