@@ -278,6 +278,7 @@ async def test_bought_in_a_store_returned_by_chat_for_store_credit(
     await client.post(f"{url}/receive", json={}, headers=staff)
     credited = await client.post(f"{url}/refund", headers=staff)
     mine = await client.get(f"/api/v1/orders/{order['token']}/returns")
+    listed = await client.get("/api/v1/customer/returns", headers=who)
 
     # Then store credit is announced once for loyalty, from the chat channel, to the customer
     assert credited.status_code == 200, credited.text
@@ -285,6 +286,7 @@ async def test_bought_in_a_store_returned_by_chat_for_store_credit(
     assert credited.json()["refund"]["kind"] == "store_credit"
     assert credited.json()["order_fully_returned"] is True
     assert [r["status"] for r in mine.json()] == ["credited"]
+    assert [r["number"] for r in listed.json()] == [ret["number"]]
     events = await _events(sessions, "orders.return_refunded")
     async with sessions() as session:
         telegram = await channels.get_by_code(session=session, code="telegram")

@@ -79,11 +79,13 @@ async def test_an_exchange_for_a_cheaper_variant_refunds_the_difference_and_hand
     order = await _web_order(client, sessions, s, staff)
     mugs_before = await _level(sessions, s.mug, s.warehouse)
 
+    not_one = await client.post("/api/v1/exchanges", json=_ask(s, order), headers=staff)
     opened = await client.post(
-        "/api/v1/returns",
+        "/api/v1/exchanges",
         json=_ask(s, order, exchange_variant_id=str(s.mug), reason="wrong_item"),
         headers=staff,
     )
+    assert not_one.json()["errors"][0]["field"] == "lines[0].exchange_variant_id"
     assert opened.status_code == 201, opened.text
     held = await _level(sessions, s.mug, s.warehouse)
     url = await _through(client, staff, opened.json())

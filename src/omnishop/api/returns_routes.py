@@ -14,6 +14,7 @@ from omnishop.api.deps import SessionDep
 from omnishop.customers import tokens
 from omnishop.customers.models import ApiKey
 from omnishop.kernel.db import step_outside
+from omnishop.kernel.errors import ValidationFailed
 from omnishop.orders import returns, returns_settle
 from omnishop.orders.return_rules import ReturnStatus
 from omnishop.orders.returns_schemas import (
@@ -56,6 +57,32 @@ async def request_return(
 async def order_returns(session: SessionDep, order_token: OrderToken) -> list[ReturnInfo]:
     """The returns of the order behind the buyer's status token, oldest first."""
     return await returns.for_token(session=session, token=order_token)
+
+
+@router.get("/customer/returns")
+async def my_returns(
+    session: SessionDep,
+    x_customer_token: CustomerToken = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ReturnInfo]:
+    """The signed-in customer's returns over every order and channel, newest first."""
+    customer = await tokens.authenticate(session=session, token=x_customer_token)
+    return await returns.for_customer(session=session, customer_id=customer.id, limit=limit)
+
+
+@router.post("/exchanges", status_code=201)
+async def staff_request_exchange(
+    session: SessionDep, key: Writer, body: StaffReturnCreate
+) -> ReturnInfo:
+    """Open an exchange: a return whose every line names its `exchange_variant_id` (held at
+    once); settle it with `/returns/{id}/refund` (with a `payment_token` when it costs more)."""
+    for index, line in enumerate(body.lines):
+        if line.exchange_variant_id is None:
+            raise ValidationFailed(
+                "an exchange names the variant given instead",
+                field=f"lines[{index}].exchange_variant_id",
+            )
+    return await staff_request_return(session, key, body)
 
 
 @router.post("/returns", status_code=201)

@@ -48,6 +48,7 @@ __all__ = [
     "approve",
     "close",
     "find_order",
+    "for_customer",
     "for_order",
     "for_token",
     "get",
@@ -355,6 +356,20 @@ async def for_token(*, session: AsyncSession, token: str) -> list[ReturnInfo]:
     if order_id is None:
         raise NotFound("order not found", field="token")
     return await for_order(session=session, order_id=order_id)
+
+
+async def for_customer(
+    *, session: AsyncSession, customer_id: uuid.UUID, limit: int = 50
+) -> list[ReturnInfo]:
+    """A customer's returns over every order and channel, newest first (storefront, chat)."""
+    rows = await session.scalars(
+        select(ReturnRequest)
+        .where(ReturnRequest.customer_id == customer_id)
+        .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    return await describe_many(session, list(rows))
 
 
 async def list_returns(
