@@ -238,3 +238,33 @@ async def test_an_approved_review_earns_its_bonus_once(sessions: Sessions) -> No
         await jobs.bonus_for_review(session, Approved(ids.new_id(), None))
 
     assert await kinds(sessions, m) == [("credit", 50)]
+
+
+async def test_a_refunded_return_gives_back_its_share_of_the_points_spent(
+    sessions: Sessions,
+) -> None:
+    m = await member(sessions)
+    async with unit_of_work(sessions) as session:
+        await service.adjust(
+            session=session, customer_id=m.customer_id, points=1000, reason="gift", actor="t"
+        )
+    order = await paid_order(sessions, m, code="web")
+    async with unit_of_work(sessions) as session:  # as if 380 points had paid for part of it
+        await service.burn(
+            session=session, customer_id=m.customer_id, points=380,
+            reference=f"order:{order.id}", channel_id=order.channel_id, order_id=order.id,
+        )  # fmt: skip
+    await outbox.drain(sessions)
+    before = await balance(sessions, m)
+
+    # half the money back, twice (the second redelivered), then the rest
+    await emit_refund(sessions, order, amount=1_900_00, store_credit=False)
+    await outbox.drain(sessions)
+    half = await balance(sessions, m)
+    await emit_refund(sessions, order, amount=1_900_00, store_credit=False)
+    await outbox.drain(sessions)
+
+    history = await kinds(sessions, m)
+    assert half - before == 190 - 88  # 380 * 1/2 back, 175 * 1/2 (87.5 → 88) taken
+    assert [p for k, p in history if k == "reverse" and p > 0] == [190, 190]
+    assert sum(p for k, p in history if k == "reverse" and p < 0) == -175

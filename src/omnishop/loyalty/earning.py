@@ -171,6 +171,7 @@ async def _reversed_of(session: AsyncSession, account_id: uuid.UUID, lot: str) -
                 LoyaltyEntry.account_id == account_id,
                 LoyaltyEntry.kind == EntryKind.REVERSE,
                 LoyaltyEntry.lot == lot,
+                LoyaltyEntry.points <= 0,  # take-backs, not give-backs of a burn
             )
         )
     ).one()
@@ -241,6 +242,7 @@ async def refunded_return(
             ),
             reason=f"return of order {order.number}", channel_id=channel_id, order_id=order.id,
         )  # fmt: skip
+    await _points_back(session, acct.id, owner, order, reference, amount, channel_id)
     if store_credit and amount > 0:
         _, minor = await _to_programme(session, amount, currency)
         points = int(
@@ -254,6 +256,43 @@ async def refunded_return(
                 reason=f"store credit for a return of order {order.number}",
                 channel_id=channel_id, order_id=order.id,
             )  # fmt: skip
+
+
+async def _points_back(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    owner: uuid.UUID,
+    order: OrderInfo,
+    reference: str,
+    refunded: int,
+    channel_id: uuid.UUID | None,
+) -> None:
+    """The points the order spent come back in the refund's proportion (returns refund only
+    the part paid in money), never more in total than were spent."""
+    spent = [order_reference(order.id)]
+    if order.payment_id:
+        spent.append(f"payment:{order.payment_id}")
+    for burn_reference in spent:
+        burned = await _entry(session, account_id, EntryKind.BURN, burn_reference)
+        if burned is None:
+            continue
+        given = await session.scalar(
+            select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+                LoyaltyEntry.account_id == account_id,
+                LoyaltyEntry.kind == EntryKind.REVERSE,
+                LoyaltyEntry.lot == burn_reference,
+                LoyaltyEntry.points > 0,
+            )
+        )
+        points = rules.reversal(
+            earned=-burned.points, already_reversed=int(given or 0), refunded=refunded,
+            paid=order.total,
+        )  # fmt: skip
+        await service.give_back(
+            session=session, customer_id=owner, points=points,
+            reference=f"{reference}:points-back", lot=burn_reference,
+            reason=f"return of order {order.number}", channel_id=channel_id, order_id=order.id,
+        )  # fmt: skip
 
 
 async def channel_id_of(session: AsyncSession, code: str) -> uuid.UUID:

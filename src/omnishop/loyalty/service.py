@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import clock
@@ -280,9 +280,10 @@ async def give_back(
     reason: str,
     channel_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
+    lot: str | None = None,
 ) -> Posted | None:
-    """Return spent points (the order they paid for was canceled); they live a fresh
-    lifetime. Idempotent on ``reference``."""
+    """Return spent points (the order they paid for was canceled or returned; ``lot`` names
+    the burn); they live a fresh lifetime. Idempotent on ``reference``."""
     if points <= 0:
         return None
     lifetime = programme.get().points_lifetime_days
@@ -292,7 +293,7 @@ async def give_back(
         acct,
         Movement(
             EntryKind.REVERSE, points, reference, reason=reason, channel_id=channel_id,
-            order_id=order_id,
+            order_id=order_id, lot=lot,
             expires_at=clock.now() + timedelta(days=lifetime) if lifetime else None,
         ),
     )  # fmt: skip
@@ -307,15 +308,25 @@ async def give_back_burn(
     order_id: uuid.UUID | None = None,
 ) -> Posted | None:
     """Give back what the burn with this ``reference`` took (a payment that placed no
-    order, a canceled order), once; None when there was no such burn."""
+    order, a canceled order), once, less what returns gave back already; None when there
+    was no such burn."""
     acct = await ledger.find_account(session, customer_id)
     if acct is None:
         return None
     burned = await ledger.existing(session, acct.id, EntryKind.BURN, reference)
     if burned is None:
         return None
+    given = await session.scalar(
+        select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+            LoyaltyEntry.account_id == acct.id,
+            LoyaltyEntry.kind == EntryKind.REVERSE,
+            LoyaltyEntry.lot == reference,
+            LoyaltyEntry.points > 0,
+        )
+    )
     return await give_back(
-        session=session, customer_id=customer_id, points=-burned.points,
+        session=session, customer_id=customer_id, points=-burned.points - int(given or 0),
+        lot=reference,
         reference=f"{reference}:give-back", reason=reason, channel_id=burned.channel_id,
         order_id=order_id,
     )  # fmt: skip
