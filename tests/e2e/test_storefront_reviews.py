@@ -119,3 +119,32 @@ async def test_home_shows_live_blocks_in_the_shoppers_language(
     assert "Осенняя распродажа" in en.text  # no English title: the channel's Russian
     for page in (ka, ru, en):
         assert "Прошедшая акция" not in page.text and "Только в Telegram" not in page.text
+
+
+async def test_content_api_serves_live_blocks_in_the_asked_language(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_shop(sessions)
+    async with unit_of_work(sessions) as session:
+        await content.save(
+            session=session,
+            data=BlockCreate.model_validate(
+                {
+                    "key": "hero",
+                    "placement": "home_hero",
+                    "title": {"ru": "Распродажа", "en": "Sale"},
+                    "body": {"ru": "Только сегодня"},
+                }
+            ),
+        )
+
+    en = await client.get(
+        "/api/v1/content/blocks?channel=web&placement=home_hero",
+        headers={"Accept-Language": "en"},
+    )
+    unknown = await client.get("/api/v1/content/blocks?channel=web&placement=footer")
+
+    assert en.status_code == 200
+    ((block),) = en.json()
+    assert (block["title"], block["body"], block["locale"]) == ("Sale", "Только сегодня", "en")
+    assert unknown.status_code == 422

@@ -10,6 +10,7 @@ from omnishop.api import (
     channels_routes,
     checkout_complete_routes,
     checkout_routes,
+    content_routes,
     inventory_routes,
     loyalty_routes,
     orders_routes,
@@ -17,8 +18,8 @@ from omnishop.api import (
     pickup_routes,
     pos_routes,
     pricing_routes,
-    qr_routes,
     promotions_routes,
+    qr_routes,
     returns_routes,
     reviews_routes,
     search_routes,
@@ -42,6 +43,7 @@ router.include_router(payments_routes.router)
 router.include_router(orders_routes.router)
 router.include_router(webhooks_routes.router)
 router.include_router(reviews_routes.router)
+router.include_router(content_routes.router)
 router.include_router(pickup_routes.router)
 router.include_router(pos_routes.router)
 router.include_router(availability_routes.router)
