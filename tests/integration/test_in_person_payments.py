@@ -4,11 +4,17 @@ provider, refunded through the same refund path, and only in store channels."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop import handlers
 from omnishop.checkout import pos
+from omnishop.customers import contacts
+from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import ValidationFailed
+from omnishop.kernel.outbox import OutboxEvent
+from omnishop.orders import service as orders
 from omnishop.payments import service as payments
 from omnishop.payments.schemas import InPersonPayment
 from tests.integration.pickup_fixtures import Shop, open_shop
@@ -61,3 +67,34 @@ async def test_cash_is_refused_outside_store_channels(sessions: Sessions) -> Non
             customer_id=None, amount=100, currency="RUB", payment=InPersonPayment(method="cash"),
         )  # fmt: skip
     assert made.provider == "in_person"
+
+
+async def test_every_handler_digests_a_pos_sale_and_a_collected_pickup(sessions: Sessions) -> None:
+    """With every domain's handlers (as the worker has them), the events of an in-store sale
+    are all handled without error, and the order stays paid and delivered."""
+    handlers.register()
+    shop = await setup(sessions)
+    async with unit_of_work(sessions) as session:
+        customer = await contacts.find_or_create(session=session, phone="+79161234567")
+    sale = await pos.sell(
+        sessions,
+        location_code="cc-tverskaya",
+        lines=[pos.SaleLine(quantity=1, variant_id=shop.kettle)],
+        method="cash",
+        phone="+7 916 123 45 67",
+    )
+    assert sale.order.customer_id == customer
+
+    await outbox.drain(sessions)
+
+    async with sessions() as session:
+        failed = list(
+            await session.scalars(
+                select(OutboxEvent).where(
+                    (OutboxEvent.processed_at.is_(None)) | (OutboxEvent.last_error.is_not(None))
+                )
+            )
+        )
+        after = await orders.get(session=session, order_id=sale.order.id)
+    assert [(e.topic, e.last_error) for e in failed] == []
+    assert (after.status, after.payment_status) == ("delivered", "paid")
