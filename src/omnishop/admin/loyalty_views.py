@@ -112,4 +112,9 @@ class LoyaltyEntryAdmin(ReadOnly, model=LoyaltyEntry):
     column_default_sort: ClassVar[list[Any]] = [(LoyaltyEntry.created_at, True)]
 
 
-LOYALTY_VIEWS = (LoyaltyTierAdmin, EarnRuleAdmin, LoyaltyAccountAdmin, LoyaltyEntryAdmin)
+LOYALTY_VIEWS: tuple[type[ShopView], ...] = (
+    LoyaltyTierAdmin,
+    EarnRuleAdmin,
+    LoyaltyAccountAdmin,
+    LoyaltyEntryAdmin,
+)
