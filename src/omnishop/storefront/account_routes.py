@@ -30,7 +30,6 @@ from omnishop.storefront.web import (
 )
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-throttle = otp.SendThrottle()
 HISTORY = 20
 
 
@@ -47,6 +46,15 @@ def _page(request: Request, shop: Shop, template: str, **context: Any) -> HTMLRe
             **context,
         },
     )
+
+
+def _throttle(request: Request) -> otp.SendThrottle:
+    """One send throttle per app (in-process memory; a shared storage with many processes)."""
+    state = request.app.state
+    if getattr(state, "otp_throttle", None) is None:
+        state.otp_throttle = otp.SendThrottle()
+    throttle: otp.SendThrottle = state.otp_throttle
+    return throttle
 
 
 def _text(form: Any, name: str, limit: int = 200) -> str:
@@ -67,7 +75,7 @@ async def send_code(request: Request, session: SessionDep, shop: ShopDep) -> Res
     client = request.client.host if request.client else "unknown"
     try:
         where = otp_rules.destination(destination)
-        await throttle.check(destination=where.value, client=client)
+        await _throttle(request).check(destination=where.value, client=client)
         await otp.request_code(
             session=session,
             destination=where.value,

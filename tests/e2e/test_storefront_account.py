@@ -1,0 +1,110 @@
+"""The account pages over HTTP: one-time-code sign-in (rate-limited), order history,
+addresses and saved cards; the customer token lives in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omnishop.customers.account_models import OutboundMessage
+from omnishop.kernel import outbox
+from tests.e2e.test_cart_api import shop
+from tests.e2e.test_storefront_buying import to_payment, where
+
+
+async def code_sent_to(sessions: async_sessionmaker[AsyncSession], to: str) -> str:
+    await outbox.drain(sessions)
+    async with sessions() as session:
+        bodies = list(
+            await session.scalars(
+                select(OutboundMessage.body)
+                .where(OutboundMessage.destination == to)
+                .order_by(OutboundMessage.created_at.desc())
+            )
+        )
+    found = re.search(r"\b(\d{6})\b", bodies[0])
+    assert found is not None
+    return found.group(1)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], to: str
+) -> httpx.Response:
+    asked = await client.post("/account/sign-in", data={"destination": to})
+    assert where(asked).startswith("/account/verify?to=")
+    code = await code_sent_to(sessions, to.lower())
+    return await client.post("/account/verify", data={"to": to.lower(), "code": code})
+
+
+async def test_a_buyer_signs_in_with_a_code_and_sees_their_orders(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    before = await client.get("/account")
+    signed = await sign_in(client, sessions, "Anna@Example.com")
+    await to_payment(client, s)
+    await client.post("/checkout/pay", data={"method": "cod"})
+    page = await client.get("/account")
+    out = await client.post("/account/sign-out")
+    after = await client.get("/account")
+
+    assert where(before) == "/account/sign-in"
+    assert where(signed) == "/account"
+    cookie = signed.headers["set-cookie"]
+    assert "customer=cst_" in cookie and "HttpOnly" in cookie
+    assert "anna@example.com" in page.text and "История заказов" in page.text
+    assert "Заказ" in page.text and "/order/" in page.text  # the order placed while signed in
+    assert where(out) == "/" and where(after) == "/account/sign-in"
+
+
+async def test_a_wrong_code_is_refused_and_codes_are_rate_limited(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await shop(sessions)
+    await client.post("/account/sign-in", data={"destination": "+7 900 555-00-11"})
+    code = await code_sent_to(sessions, "+79005550011")
+    wrong = "000000" if code != "000000" else "111111"
+    refused = await client.post("/account/verify", data={"to": "+79005550011", "code": wrong})
+    page = await client.get(where(refused))
+    for _ in range(2):
+        await client.post("/account/sign-in", data={"destination": "+79005550011"})
+    limited = await client.post("/account/sign-in", data={"destination": "+79005550011"})
+    message = await client.get(where(limited))
+
+    assert where(refused) == "/account/verify?to=%2B79005550011&error=sign_in_code_wrong"
+    assert "Код неверен или истёк." in page.text
+    assert where(limited) == "/account/sign-in?error=sign_in_rate_limited"
+    assert "Запрошено слишком много кодов" in message.text
+
+
+async def test_addresses_and_saved_cards_are_managed_in_the_account(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await shop(sessions)
+    await sign_in(client, sessions, "boris@example.com")
+    home = {"recipient": "Борис", "city": "Москва", "line1": "Тверская 1", "postcode": "101000"}
+    added = await client.post("/account/addresses", data=home)
+    book = await client.get("/account/addresses")
+    address_id = re.search(r'action="/account/addresses/([0-9a-f-]{36})"', book.text)
+    assert address_id is not None
+    edited = await client.post(
+        f"/account/addresses/{address_id.group(1)}", data={**home, "line1": "Арбат 5"}
+    )
+    checkout_prefill = await client.get("/account/addresses")
+    card = {"token": "tok_abcdef123456", "brand": "visa", "last4": "4242",
+            "exp_month": "12", "exp_year": "2030"}  # fmt: skip
+    saved = await client.post("/account/cards", data=card)
+    pan = await client.post("/account/cards", data={**card, "token": "4242424242424242"})
+    cards = await client.get("/account/cards")
+    deleted = await client.post(f"/account/addresses/{address_id.group(1)}/delete")
+    emptied = await client.get("/account/addresses")
+
+    assert where(added) == where(edited) == "/account/addresses"
+    assert "Арбат 5" in checkout_prefill.text and "Тверская 1" not in checkout_prefill.text
+    assert where(saved) == "/account/cards"
+    assert where(pan) == "/account/cards?error=validation_failed"
+    assert "VISA •••• 4242" in cards.text and "tok_abcdef123456" not in cards.text
+    assert where(deleted) == "/account/addresses" and "Арбат 5" not in emptied.text
