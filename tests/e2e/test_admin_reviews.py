@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from omnishop.content.models import ContentBlock
 from omnishop.kernel.db import unit_of_work
 from omnishop.reviews import moderation, service
+from omnishop.reviews.photos import PhotoUpload
 from omnishop.reviews.schemas import ReviewCreate
 from tests.e2e.test_admin import MakeStaff, make_staff, sign_in
 from tests.reviews_fixtures import more_buyers, purchase
@@ -135,3 +136,28 @@ async def test_content_blocks_are_edited_and_malformed_ones_refused(
     async with sessions() as session:
         rows = list(await session.scalars(select(ContentBlock)))
     assert [(r.key, r.title["en"], r.link_url) for r in rows] == [("hero-1", "Sale", "/c/games")]
+
+
+async def test_the_moderator_sees_the_photos(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    make_staff: MakeStaff,
+    tmp_path: Path,
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 60
+    async with unit_of_work(sessions) as session:
+        p = await purchase(session, "web-ph")
+        created = await service.submit(
+            session=session,
+            customer_id=p.customer_id,
+            product_ref=p.kettle_slug,
+            data=ReviewCreate(rating=4, text="With a photo"),
+            uploads=[PhotoUpload(data=png)],
+            media_dir=tmp_path,
+        )
+    await sign_in(client, await make_staff("manager"))
+
+    page = await client.get(f"/admin/review/details/{created.id}")
+
+    assert page.status_code == 200
+    assert f'<img src="{created.photos[0].url}"' in page.text

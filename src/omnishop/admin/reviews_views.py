@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+from markupsafe import Markup
 from sqladmin import action, expose
 from sqladmin.authorization import custom_action
 from sqladmin.flash import flash
@@ -21,7 +22,7 @@ from omnishop.admin.auth import CSRF_FIELD, csrf_valid
 from omnishop.admin.base import ShopView
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError
-from omnishop.reviews import moderation
+from omnishop.reviews import moderation, photos
 from omnishop.reviews.models import Review, ReviewReport
 from omnishop.reviews.rules import ReviewStatus
 
@@ -60,6 +61,10 @@ class ReviewAdmin(ShopView, model=Review):
     column_default_sort: ClassVar[list[Any]] = [(Review.created_at, False)]
     column_formatters: ClassVar[dict[Any, Any]] = {
         Review.text: lambda m, a: (m.text[:120] + "…") if len(m.text) > 120 else m.text,
+    }
+    # The moderator sees the photos themselves, not their file records.
+    column_formatters_detail: ClassVar[dict[Any, Any]] = {
+        Review.photos: lambda m, a: _thumbnails(m.photos),
     }
 
     def _status(self, request: Request) -> str | None:
@@ -168,6 +173,16 @@ class ReviewReportAdmin(ShopView, model=ReviewReport):
         ReviewReport.note,
     ]
     column_default_sort: ClassVar[list[Any]] = [(ReviewReport.created_at, True)]
+
+
+def _thumbnails(records: list[Any]) -> Markup:
+    links = [
+        Markup(
+            '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="" width="120"></a>'
+        ).format(photos.url(record))
+        for record in records
+    ]
+    return Markup(" ").join(links)
 
 
 def _parse_ids(raw: str) -> list[uuid.UUID]:
