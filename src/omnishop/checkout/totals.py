@@ -10,10 +10,12 @@ return refund exactly what the buyer paid for a line).
     total = subtotal - discount + shipping (after free-shipping rewards)
             + tax (only when prices are tax-exclusive) + duties - points_amount
 
-Seams other domains fill in (each returns zero today and is marked ``SEAM``):
+Taxes and duties (``_taxes``, through ``pricing.taxes.quote``) receive each line's net amount
+after discounts and the shipping after discounts, for the address the cart ships to, and
+return a ``TaxQuote`` (tax by rate; duties due now under DDP, an estimate under DAP).
 
-- ``_taxes``: taxes and duties (B, through ``pricing.taxes.quote``). Receives each line's net
-  amount after discounts and the shipping after discounts; returns a ``TaxQuote``.
+Seams other domains fill in (each returns zero until filled and is marked ``SEAM``):
+
 - ``_points``: loyalty points the buyer spends (C, through ``loyalty.service``). Receives what
   is payable before points; returns ``(points, amount)`` with ``amount <= payable``.
 - ``_tier``: the customer's loyalty tier code (C), used by promotion conditions.
