@@ -19,6 +19,7 @@ from omnishop.loyalty.models import EarnRule, LoyaltyEntry
 from omnishop.orders import service as orders
 from omnishop.orders.events import OrderPaid, ReturnRefunded
 from omnishop.orders.schemas import OrderInfo
+from omnishop.reviews.events import ReviewApproved, ReviewWithdrawn
 from tests.integration.test_orders_service import make_draft, shop
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -217,27 +218,41 @@ async def test_a_refunded_return_takes_back_its_share_and_store_credit_becomes_p
     assert await balance(sessions, m) == 175 - 23 - 69 + 1500
 
 
-async def test_an_approved_review_earns_its_bonus_once(sessions: Sessions) -> None:
+async def test_an_approved_review_earns_its_bonus_once_and_loses_it_when_withdrawn(
+    sessions: Sessions,
+) -> None:
     m = await member(sessions)
     async with unit_of_work(sessions) as session:
         session.add(
             EarnRule(name="Review", kind="bonus", bonus_event="review_written", bonus_points=50)
         )
+        channel_id = (await shop(session, code="telegram")).channel_id
+    review_id, product_id = ids.new_id(), ids.new_id()
 
-    @dataclass(frozen=True)
-    class Approved:
-        review_id: uuid.UUID
-        customer_id: str | None
-        channel_id: uuid.UUID | None = None
+    def approved(customer_id: str | None) -> ReviewApproved:
+        return ReviewApproved(
+            review_id=review_id, product_id=product_id, channel_id=channel_id,
+            customer_id=customer_id, rating=5, verified_purchase=True, photos=0,
+            photo_rights_consent=False,
+        )  # fmt: skip
 
-    review = Approved(ids.new_id(), str(m.customer_id))
-    for _ in range(2):
+    for _ in range(2):  # delivered twice
         async with unit_of_work(sessions) as session:
-            await jobs.bonus_for_review(session, review)
-    async with unit_of_work(sessions) as session:
-        await jobs.bonus_for_review(session, Approved(ids.new_id(), None))
-
+            await outbox.emit(session, approved(str(m.customer_id)))
+        await outbox.drain(sessions)
+    async with unit_of_work(sessions) as session:  # a guest's review earns nothing
+        await jobs.bonus_for_review(session, replace(approved(None), review_id=ids.new_id()))
     assert await kinds(sessions, m) == [("credit", 50)]
+
+    async with unit_of_work(sessions) as session:
+        await outbox.emit(
+            session, ReviewWithdrawn(review_id=review_id, product_id=product_id, status="rejected")
+        )
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+
+    assert await kinds(sessions, m) == [("credit", 50), ("reverse", -50)]
+    assert await balance(sessions, m) == 0
 
 
 async def test_a_refunded_return_gives_back_its_share_of_the_points_spent(

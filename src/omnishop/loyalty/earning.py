@@ -19,7 +19,7 @@ from omnishop.channels import service as channels
 from omnishop.kernel import clock
 from omnishop.kernel.money import exponent
 from omnishop.loyalty import ledger, programme, rules, service
-from omnishop.loyalty.models import EarnRule, LoyaltyEntry
+from omnishop.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry
 from omnishop.loyalty.rules import EarnLine, EarnRuleSpec, EntryKind
 from omnishop.loyalty.schemas import Posted
 from omnishop.orders import service as orders
@@ -151,6 +151,25 @@ async def bonus(
     return await service.credit(
         session=session, customer_id=customer_id, points=points, reference=reference,
         reason=event, channel_id=channel_id,
+    )  # fmt: skip
+
+
+async def withdraw_bonus(*, session: AsyncSession, reference: str) -> Posted | None:
+    """Take back a bonus credited under ``reference`` (a withdrawn review), once; points
+    already spent stay spent. None when there was no such bonus."""
+    credited = await session.scalar(
+        select(LoyaltyEntry).where(
+            LoyaltyEntry.kind == EntryKind.CREDIT, LoyaltyEntry.reference == reference
+        )
+    )
+    if credited is None:
+        return None
+    acct = await session.get(LoyaltyAccount, credited.account_id)
+    if acct is None:
+        return None
+    return await service.reverse(
+        session=session, customer_id=acct.customer_id, points=credited.points,
+        reference=f"{reference}:withdrawn", reason="review withdrawn",
     )  # fmt: skip
 
 

@@ -64,7 +64,15 @@ async def bonus_for_review(session: AsyncSession, event: object) -> None:
     )
 
 
+async def bonus_back_when_withdrawn(session: AsyncSession, event: object) -> None:
+    """A review taken down (rejected after reports) loses its bonus, what is left of it."""
+    review_id = getattr(event, "review_id", None)
+    if review_id is not None:
+        await earning.withdraw_bonus(session=session, reference=f"review:{review_id}")
+
+
 HANDLERS.setdefault("reviews.approved", []).append(bonus_for_review)
+HANDLERS.setdefault("reviews.withdrawn", []).append(bonus_back_when_withdrawn)
 
 
 @every(3600, name="loyalty.expire_points")

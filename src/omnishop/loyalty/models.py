@@ -50,6 +50,7 @@ class LoyaltyEntry(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("account_id", "kind", "reference"),
         Index("ix_loyalty_entries_account_created", "account_id", "created_at", "id"),
+        Index("ix_loyalty_entries_reference", "reference"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(
