@@ -226,3 +226,42 @@ async def test_two_requests_racing_for_the_last_units_cannot_both_have_them(
     assert len(lost) == 3 and {e.code for e in lost} == {"return_quantity_exceeded"}
     async with factory() as session:
         assert await session.scalar(select(func.count()).select_from(ReturnRequest)) == 1
+
+
+async def test_a_shipped_return_gets_a_label_and_is_restocked_where_staff_say(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], psp_store: str
+) -> None:
+    clock.freeze(T0)
+    s = await shop(sessions)
+    order = await _web_order(client, sessions, s, await _staff(sessions))
+    data = ReturnCreate.model_validate(
+        {"method": "ship", "lines": [{"order_line_id": order["lines"][0]["id"], "quantity": 1}]}
+    )
+    async with unit_of_work(sessions) as session:
+        opened = await returns.request(
+            session=session, order_id=uuid.UUID(order["id"]), data=data, created_by="t"
+        )
+        await returns.approve(session=session, return_id=opened.id, actor="t")
+    refused: DomainError | None = None
+    try:
+        async with unit_of_work(sessions) as session:
+            await returns.receive(
+                session=session, return_id=opened.id, data=ReceiveRequest(), actor="t"
+            )
+    except DomainError as exc:
+        refused = exc
+    async with unit_of_work(sessions) as session:
+        got = await returns.receive(
+            session=session,
+            return_id=opened.id,
+            data=ReceiveRequest(location_id=s.warehouse),
+            actor="t",
+        )
+
+    assert (opened.label_carrier, opened.label_tracking_number) == (
+        "return-label-placeholder",
+        f"RL-{opened.number}",
+    )
+    assert opened.requested_channel == "web"  # the order's own channel when none is named
+    assert refused is not None and refused.field == "location_id"
+    assert got.lines[0].restock_location_id == s.warehouse
