@@ -60,7 +60,7 @@ async def test_a_voucher_discounts_the_cart_the_payment_and_the_order_lines(
     )  # fmt: skip
     await voucher(client, staff, welcome, code="Welcome10", usage_limit=1)
     await promotion(client, staff, name="Big spender", reward="fixed_order", value="5000",
-                    min_subtotal=1_000_000)  # fmt: skip
+                    min_subtotal=1_000_000, currency="RUB")  # fmt: skip
     token = await ready_cart(client, s)
 
     unknown = await client.post(f"{CARTS}/{token}/vouchers", json={"code": "NOPE"})
@@ -101,7 +101,7 @@ async def test_a_declined_payment_gives_the_voucher_use_back(
     staff = await api_key(*STAFF)
     s = await shop(sessions)
     once = await promotion(client, staff, name="Once", reward="fixed_order", value="10000",
-                           needs_voucher=True)  # fmt: skip
+                           needs_voucher=True, currency="RUB")  # fmt: skip
     await voucher(client, staff, once, code="ONCE", usage_limit=1)
     token = await ready_cart(client, s)
     await client.post(f"{CARTS}/{token}/vouchers", json={"code": "once"})
@@ -169,6 +169,9 @@ async def test_staff_generate_unguessable_codes_and_list_them(
     )  # fmt: skip
     denied = await client.post(PROMOS, json={"name": "x", "reward": "free_shipping"},
                                headers=reader)  # fmt: skip
+    no_currency = await client.post(
+        PROMOS, json={"name": "x", "reward": "fixed_order", "value": "100"}, headers=staff
+    )
     bad = await client.post(PROMOS, json={"name": "x", "reward": "percent_order", "value": "150"},
                             headers=staff)  # fmt: skip
 
@@ -177,6 +180,7 @@ async def test_staff_generate_unguessable_codes_and_list_them(
     assert all(c.startswith("TG") and len(c) == 14 for c in codes)
     assert len(listed.json()["data"]) + len(rest.json()["data"]) == 25
     assert (taken.status_code, denied.status_code, bad.status_code) == (409, 403, 422)
+    assert no_currency.status_code == 422 and "currency" in no_currency.text
 
 
 async def test_a_flash_sale_price_applies_in_its_window_and_then_is_refused(

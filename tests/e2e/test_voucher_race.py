@@ -89,7 +89,11 @@ async def test_a_voucher_limited_to_100_is_used_exactly_100_times_by_300_buyers(
         promo = await promotion_staff.create_promotion(
             session=session,
             data=PromotionCreate(
-                name="Race", reward=Reward.FIXED_ORDER, value=Decimal(10_000), needs_voucher=True
+                name="Race",
+                reward=Reward.FIXED_ORDER,
+                value=Decimal(10_000),
+                needs_voucher=True,
+                currency="RUB",
             ),
         )
         await promotion_staff.create_voucher(

@@ -54,6 +54,7 @@ def promo(pid: str, reward: Reward, value: int | str = 0, **kw: object) -> Promo
         ({"starts_at": NOW + timedelta(seconds=1)}, {}, "not started"),
         ({"ends_at": NOW}, {}, "ended"),
         ({"channels": frozenset({"telegram"})}, {}, "channel"),
+        ({"currency": "GEL"}, {}, "prices in GEL"),
         ({"tiers": frozenset({"gold"})}, {"tier": "silver"}, "tier"),
         ({"segments": frozenset({"vip"})}, {}, "other customers"),
         ({"first_order_only": True}, {"first_order": False}, "first order"),

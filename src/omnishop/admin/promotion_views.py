@@ -39,7 +39,8 @@ class PromotionAdmin(ShopView, model=Promotion):
     column_default_sort: ClassVar[list[Any]] = [(Promotion.priority, True)]
     form_columns: ClassVar[list[Any]] = [
         Promotion.name, Promotion.labels, Promotion.active, Promotion.starts_at,
-        Promotion.ends_at, Promotion.channels, Promotion.priority, Promotion.exclusive,
+        Promotion.ends_at, Promotion.channels, Promotion.currency, Promotion.priority,
+        Promotion.exclusive,
         Promotion.needs_voucher, Promotion.tiers, Promotion.segments, Promotion.category_ids,
         Promotion.product_ids, Promotion.min_subtotal, Promotion.first_order_only,
         Promotion.reward, Promotion.value, Promotion.buy_qty, Promotion.get_qty,

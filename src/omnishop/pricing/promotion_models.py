@@ -26,6 +26,9 @@ class Promotion(IdMixin, TimestampMixin, Base):
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     channels: Mapped[list[Any]] = mapped_column(default=list)  # channel codes; empty: all
+    # Fixed amounts and min_subtotal are minor units of this currency: the promotion applies
+    # only to carts in it (None: any currency, for percent-only promotions).
+    currency: Mapped[str | None] = mapped_column(String(3))
     priority: Mapped[int] = mapped_column(default=0)
     # Exclusive: never combined with another promotion; otherwise stackable.
     exclusive: Mapped[bool] = mapped_column(default=False)

@@ -74,6 +74,7 @@ class PromotionSpec:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     channels: frozenset[str] = frozenset()  # empty: every channel
+    currency: str | None = None  # fixed amounts are in it; None: any (percent only)
     tiers: frozenset[str] = frozenset()
     segments: frozenset[str] = frozenset()
     category_ids: frozenset[str] = frozenset()  # targets; empty with product_ids: every item
@@ -136,6 +137,8 @@ def why_not(spec: PromotionSpec, facts: CartFacts) -> str | None:
         return "the promotion has ended"
     if spec.channels and facts.channel not in spec.channels:
         return "the promotion is not offered in this channel"
+    if spec.currency is not None and spec.currency != facts.currency:
+        return f"the promotion is for prices in {spec.currency}"
     if spec.tiers and facts.tier not in spec.tiers:
         return "the promotion is for members of another loyalty tier"
     if spec.segments and not (spec.segments & facts.segments):

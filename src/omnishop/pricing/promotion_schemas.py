@@ -29,6 +29,7 @@ class PromotionFields(Strict):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     channels: Annotated[list[ChannelCode], Field(max_length=100)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     exclusive: bool | None = None
     needs_voucher: bool | None = None
@@ -54,6 +55,9 @@ class PromotionCreate(PromotionFields):
     @model_validator(mode="after")
     def _coherent(self) -> PromotionCreate:
         check_reward(self.reward, self.value, self.buy_qty, self.get_qty, self.gift_variant_id)
+        fixed = self.reward in (Reward.FIXED_ITEMS, Reward.FIXED_ORDER) or self.min_subtotal
+        if fixed and self.currency is None:
+            raise ValueError("fixed amounts and min_subtotal need the currency they are in")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
@@ -97,6 +101,7 @@ class PromotionRead(BaseModel):
     starts_at: datetime | None
     ends_at: datetime | None
     channels: list[str]
+    currency: str | None
     priority: int
     exclusive: bool
     needs_voucher: bool

@@ -53,6 +53,7 @@ def spec_of(
         starts_at=promotion.starts_at,
         ends_at=promotion.ends_at,
         channels=frozenset(promotion.channels or ()),
+        currency=promotion.currency,
         tiers=frozenset(promotion.tiers or ()),
         segments=frozenset(promotion.segments or ()),
         category_ids=frozenset(str(c) for c in promotion.category_ids or ()),
