@@ -54,6 +54,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Where the live shop keeps its SQLite file (set by ``live_server``), for tests that must read
+# what the demo "sends" (sign-in codes land in a table, not in a mailbox).
+_SHOP_DB: dict[str, Path] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +69,7 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A seeded shop on a free port; its base URL."""
     folder = tmp_path_factory.mktemp("browser-shop")
+    _SHOP_DB["path"] = folder / "shop.db"
     port = _free_port()
     env = {
         **os.environ,
@@ -102,6 +108,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def shop_db(live_server: str) -> Path:
+    """The live shop's SQLite file (read-only use: the server owns the writes)."""
+    return _SHOP_DB["path"]
 
 
 @pytest.fixture(scope="session")
