@@ -30,6 +30,7 @@ from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings
 from omnishop.loyalty.demo import seed_loyalty
+from omnishop.pricing.promotion_demo import seed_promotions
 from omnishop.pricing.tax_demo import seed_taxes
 
 # Products per unit of work: big enough that commits are rare, small enough that a failure
@@ -128,6 +129,7 @@ async def seed(
             await seed_content(session)
             await seed_taxes(session)
             await seed_loyalty(session)
+            await seed_promotions(session)
         phases["writing"] = time.perf_counter() - mark
     mark = time.perf_counter()
     indexed = await _reindex(database, console)
