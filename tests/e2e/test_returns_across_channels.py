@@ -213,6 +213,8 @@ async def test_bought_online_returned_at_a_store_counter_refunded_to_the_card_on
     ]
     status = (await client.get(f"/api/v1/orders/{order['token']}")).json()
     assert status["payment_status"] == "partially_refunded"
+    assert [ln["returned"] for ln in status["lines"]] == [1]
+    assert status["fully_returned"] is False
     refunded = await _events(sessions, "orders.return_refunded")
     assert len(refunded) == 1 and refunded[0]["store_credit"] is False
     assert await _count(sessions, ReturnRefund) == 1

@@ -228,6 +228,7 @@ async def test_damaged_units_are_written_off_and_a_full_return_refunds_shipping(
     assert (payment.status, payment.refunded_amount) == ("refunded", 138000)
     status = (await client.get(f"/api/v1/orders/{order['token']}")).json()
     assert status["payment_status"] == "refunded"
+    assert status["lines"][0]["returned"] == 1 and status["fully_returned"] is True
     again = await client.post("/api/v1/returns", json=_ask(s, order), headers=staff)
     assert again.json()["code"] == "return_quantity_exceeded"
 

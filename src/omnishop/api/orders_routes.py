@@ -64,6 +64,8 @@ class OrderStatusRead(BaseModel):
     shipments: list[ShipmentInfo]
     placed_at: datetime
     canceled_at: datetime | None
+    # Every unit came back in returns (each line's `returned` says how many did).
+    fully_returned: bool = False
 
 
 @router.get("/orders/{order_token}")

@@ -8,7 +8,7 @@ import base64
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,8 @@ from omnishop.orders.models import (
     Shipment,
     TrackingEvent,
 )
+from omnishop.orders.return_rules import fully_returned
+from omnishop.orders.returns_reading import returned_units
 from omnishop.orders.schemas import (
     AllocationInfo,
     HistoryInfo,
@@ -148,6 +150,7 @@ async def info(session: AsyncSession, order: Order, *, with_history: bool = Fals
         await allocations_of(session, [ln.id for ln in lines]),
         shipments=await shipments_of(session, order.id),
         history=await history_of(session, order.id) if with_history else [],
+        returned=await returned_units(session=session, order_id=order.id, received_only=True),
     )
 
 
@@ -159,9 +162,11 @@ def build(
     *,
     shipments: Sequence[ShipmentInfo] = (),
     history: Sequence[HistoryInfo] = (),
+    returned: Mapping[uuid.UUID, int] | None = None,
 ) -> OrderInfo:
     """The info shape of an order from its rows (``lines`` in position order); no query, so
     an order just written is described without reading it back."""
+    back = returned or {}
     per_line: dict[uuid.UUID, list[Allocation]] = defaultdict(list)
     for a in sorted(allocations, key=lambda a: (a.order_line_id, a.id)):
         per_line[a.order_line_id].append(a)
@@ -202,6 +207,7 @@ def build(
                 ],
                 discount_amount=ln.discount_amount or 0,
                 tax_amount=ln.tax_amount or 0,
+                returned=back.get(ln.id, 0),
             )
             for ln in lines
         ],
@@ -217,6 +223,7 @@ def build(
         points_spent=order.points_spent or 0,
         points_amount=order.points_amount or 0,
         adjustments=list(order.adjustments or []),
+        fully_returned=fully_returned({ln.id: ln.quantity for ln in lines}, back),
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
@@ -17,15 +17,19 @@ from omnishop.orders.returns_models import ReturnLine, ReturnRefund, ReturnReque
 from omnishop.orders.returns_schemas import RefundInfo, ReturnInfo, ReturnLineInfo
 
 
-async def returned_units(*, session: AsyncSession, order_id: uuid.UUID) -> dict[uuid.UUID, int]:
+async def returned_units(
+    *, session: AsyncSession, order_id: uuid.UUID, received_only: bool = False
+) -> dict[uuid.UUID, int]:
     """Units per order line in the order's returns that count: every return but a rejected
-    one (even once closed), so its units cannot be asked twice."""
+    one (even once closed), so its units cannot be asked twice. ``received_only``: the units
+    actually back (what the order shows as returned)."""
     rows = await session.execute(
         select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
         .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
         .where(
             ReturnRequest.order_id == order_id,
             ReturnRequest.rejected_at.is_(None),
+            ReturnRequest.received_at.is_not(None) if received_only else true(),
         )
         .group_by(ReturnLine.order_line_id)
     )

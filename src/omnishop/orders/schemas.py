@@ -35,6 +35,8 @@ class OrderLineInfo:
     allocations: list[AllocationInfo]
     discount_amount: int = 0  # this line's share of the order's discounts
     tax_amount: int = 0
+    # Units received back in returns (orders.returns), in any channel.
+    returned: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class OrderInfo:
     points_spent: int = 0
     points_amount: int = 0
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    # Every unit came back in returns (the order's status stays where delivery left it).
+    fully_returned: bool = False
 
 
 @dataclass(frozen=True)
