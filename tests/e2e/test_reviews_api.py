@@ -104,6 +104,9 @@ async def test_a_second_review_is_409_and_bad_input_is_422(
 
     assert [r.status_code for r in bad] == [422, 422, 422, 422]
     assert bad[0].json()["errors"][0]["field"] == "rating"
+    mine = await client.get("/api/v1/customer/reviews", headers=auth)
+    assert [(r["title"], r["status"]) for r in mine.json()["data"]] == [("Great", "pending")]
+    assert "reject_reason" not in mine.json()["data"][0]
     assert first.status_code == 201, first.text
     assert (first.json()["status"], first.json()["verified_purchase"]) == ("pending", True)
     assert second.status_code == 409 and second.json()["code"] == "review_exists"

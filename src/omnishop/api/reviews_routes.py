@@ -25,6 +25,7 @@ from omnishop.reviews.rules import ReviewStatus
 from omnishop.reviews.schemas import (
     ConsentedPhotoPage,
     Eligibility,
+    MyReviewPage,
     RatingRead,
     RejectRequest,
     ReplyRequest,
@@ -161,6 +162,16 @@ async def _review_input(request: Request) -> tuple[ReviewCreate, list[PhotoUploa
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         ) from exc
+
+
+@router.get("/customer/reviews")
+async def my_reviews(
+    session: SessionDep, customer: CustomerDep, cursor: Cursor = None, limit: Limit = 20
+) -> MyReviewPage:
+    """The signed-in customer's reviews, newest first, with their status."""
+    return await service.customer_reviews(
+        session=session, customer_id=customer.id, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/reviews/{review_id}/reports", status_code=201)

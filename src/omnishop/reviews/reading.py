@@ -11,11 +11,22 @@ from typing import Any
 from omnishop.kernel.errors import ValidationFailed
 from omnishop.reviews import photos, rules
 from omnishop.reviews.models import RatingSummary, Review
-from omnishop.reviews.schemas import PhotoRead, RatingRead, ReplyRead, ReviewRead, ReviewStaffRead
+from omnishop.reviews.schemas import (
+    MyReviewRead,
+    PhotoRead,
+    RatingRead,
+    ReplyRead,
+    ReviewRead,
+    ReviewStaffRead,
+)
 
 
 def public(review: Review) -> ReviewRead:
     return ReviewRead(**_common(review))
+
+
+def mine(review: Review) -> MyReviewRead:
+    return MyReviewRead(**_common(review), status=rules.ReviewStatus(review.status))
 
 
 def staff(review: Review) -> ReviewStaffRead:

@@ -72,6 +72,17 @@ class ReviewRead(BaseModel):
     created_at: datetime
 
 
+class MyReviewRead(ReviewRead):
+    """A review as its author sees it: with its moderation status (not the internal reason)."""
+
+    status: ReviewStatus
+
+
+class MyReviewPage(BaseModel):
+    data: list[MyReviewRead]
+    next_cursor: str | None
+
+
 class ReviewStaffRead(ReviewRead):
     """A review as a moderator sees it."""
 

@@ -28,6 +28,7 @@ from omnishop.reviews.photos import PhotoUpload
 from omnishop.reviews.rules import ReviewStatus
 from omnishop.reviews.schemas import (
     Eligibility,
+    MyReviewPage,
     RatingRead,
     ReportCreate,
     ReportRead,
@@ -205,6 +206,30 @@ async def report(
     if rules.requeue_after_report(review.status, int(count or 0)):
         await moderation.requeue(session=session, review_id=review_id, actor="reports")
     return ReportRead(review_id=review_id, reason=data.reason, created=True)
+
+
+async def customer_reviews(
+    *, session: AsyncSession, customer_id: uuid.UUID, cursor: str | None = None, limit: int = 20
+) -> MyReviewPage:
+    """The customer's own reviews, newest first, with their moderation status."""
+    reading.check_limit(limit)
+    query = select(Review).where(Review.customer_id == customer_id)
+    after = reading.decode_cursor(cursor)
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(Review.created_at < at, and_(Review.created_at == at, Review.id < last_id))
+        )
+    rows = list(
+        await session.scalars(
+            query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1)
+        )
+    )
+    page = rows[:limit]
+    next_cursor = (
+        reading.encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    )
+    return MyReviewPage(data=[reading.mine(r) for r in page], next_cursor=next_cursor)
 
 
 async def get_public(*, session: AsyncSession, review_id: uuid.UUID) -> ReviewRead:
