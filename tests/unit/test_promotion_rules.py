@@ -67,7 +67,7 @@ def test_a_condition_not_met_is_named(
     change: dict[str, object], facts_change: dict[str, object], reason: str
 ) -> None:
     spec = replace(promo("p", Reward.PERCENT_ORDER, 10), **change)  # type: ignore[arg-type]
-    facts = cart(line(1), **facts_change)
+    facts = cart(line(1), **facts_change)  # type: ignore[arg-type]
     assert reason in (why_not(spec, facts) or "")
     assert evaluate([spec], facts).total == 0
     assert [r.promotion_id for r in evaluate([spec], facts).rejected] == ["p"]
