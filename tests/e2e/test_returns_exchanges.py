@@ -19,10 +19,12 @@ from omnishop.kernel.db import make_sessionmaker, unit_of_work
 from omnishop.orders import returns_settle
 from omnishop.orders.models import Order, OrderLine
 from omnishop.orders.returns_models import ReturnRefund
+from omnishop.payments import service as payments
 from omnishop.payments.models import Payment, Refund
 from tests.e2e.conftest import MakeKey
 from tests.e2e.test_admin import MakeStaff, make_staff, sign_in
 from tests.e2e.test_cart_api import shop
+from tests.e2e.test_checkout_complete import pay, ready_cart
 from tests.e2e.test_returns_across_channels import T0, _deliver, _web_order
 from tests.integration.test_cart_fixtures import Shop
 from tests.payments_fixtures import DECLINED_CARD, card_token, psp_store
@@ -363,3 +365,35 @@ async def test_a_return_gives_back_the_lines_paid_share_after_discounts_tax_and_
     money = 420000 * 400000 // 520000
     assert one.status_code == 201, one.text
     assert one.json()["lines_amount"] == money // 2
+
+
+async def test_a_pay_at_pickup_order_is_refunded_in_cash_at_the_counter(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    api_key: MakeKey,
+) -> None:
+    clock.freeze(T0)
+    s = await shop(sessions)
+    staff = await api_key("orders:read", "orders:write")
+    token = await ready_cart(client, s, pickup=True)
+    placed = await pay(client, token, {"method": "pay_at_pickup"})
+    order = placed.json()["order"]
+    async with unit_of_work(sessions) as session:
+        await payments.mark_collected(session=session, payment_id=uuid.UUID(order["payment_id"]))
+    await _deliver(client, staff, order["id"])
+
+    opened = await client.post("/api/v1/returns", json=_ask(s, order), headers=staff)
+    url = await _through(client, staff, opened.json())
+    refunded = await client.post(f"{url}/refund", headers=staff)
+
+    body = refunded.json()
+    assert refunded.status_code == 200, refunded.text
+    assert (body["status"], body["refund"]["kind"], body["refund"]["amount"]) == (
+        "refunded",
+        "cash",
+        250000,
+    )
+    # no provider holds cash: the payment record is left as collected
+    payment = await _payment(sessions, order["payment_id"])
+    assert (payment.status, payment.refunded_amount) == ("captured", 0)
