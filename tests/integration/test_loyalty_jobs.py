@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from omnishop.customers.models import Customer
 from omnishop.kernel import ids, outbox
 from omnishop.kernel.db import unit_of_work
-from omnishop.loyalty import jobs, service
+from omnishop.loyalty import earning, jobs, service
 from omnishop.loyalty.models import EarnRule, LoyaltyEntry
 from omnishop.orders import service as orders
 from omnishop.orders.events import OrderPaid, ReturnRefunded
@@ -283,3 +283,24 @@ async def test_a_refunded_return_gives_back_its_share_of_the_points_spent(
     assert half - before == 190 - 88  # 380 * 1/2 back, 175 * 1/2 (87.5 → 88) taken
     assert [p for k, p in history if k == "reverse" and p > 0] == [190, 190]
     assert sum(p for k, p in history if k == "reverse" and p < 0) == -175
+
+
+async def test_a_cart_shows_the_points_it_would_earn(sessions: Sessions) -> None:
+    m = await member(sessions)
+    async with unit_of_work(sessions) as session:
+        s = await shop(session, code="web")
+        lines = [(s.kettle, 3_000_00), (s.mug, 500_00)]
+        full = await earning.estimate(
+            session=session, customer_id=m.customer_id, channel_id=s.channel_id,
+            channel_code="web", currency="RUB", lines=lines,
+        )  # fmt: skip
+        with_points = await earning.estimate(
+            session=session, customer_id=None, channel_id=s.channel_id, channel_code="web",
+            currency="RUB", lines=lines, points_amount=1_000_00,
+        )  # fmt: skip
+        no_rate = await earning.estimate(
+            session=session, customer_id=None, channel_id=s.channel_id, channel_code="web",
+            currency="JPY", lines=lines,
+        )  # fmt: skip
+
+    assert (full, with_points, no_rate) == (175, 125, 0)

@@ -8,6 +8,7 @@ order serialise whatever order the worker runs them in."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from omnishop.catalog import sale
 from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
 from omnishop.kernel import clock
+from omnishop.kernel.errors import NotFound
 from omnishop.kernel.money import exponent
 from omnishop.loyalty import ledger, programme, rules, service
 from omnishop.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry
@@ -63,26 +65,89 @@ def paid_for_goods(order: OrderInfo) -> int:
     return max(0, nets - order.points_amount)
 
 
-async def _earn_lines(session: AsyncSession, order: OrderInfo) -> list[EarnLine]:
+async def _earn_lines(
+    session: AsyncSession, channel_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]
+) -> list[EarnLine]:
+    """(variant id, amount paid for the line) as earning sees them, with the categories
+    (and their ancestors) of each variant's product."""
     variants = await sale.variants_for_sale(
-        session=session,
-        variant_ids=[line.variant_id for line in order.lines],
-        channel_id=order.channel_id,
+        session=session, variant_ids=[v for v, _ in lines], channel_id=channel_id
     )
     product_ids = list({v.product_id for v in variants.values()})
     bundles = await catalog.load_products(session=session, product_ids=product_ids)
     categories = {b.id: frozenset(str(c) for c in b.category_ids) for b in bundles}
     return [
         EarnLine(
-            amount=line.total - line.discount_amount,
+            amount=amount,
             category_ids=(
-                categories.get(variants[line.variant_id].product_id, frozenset())
-                if line.variant_id in variants
+                categories.get(variants[variant_id].product_id, frozenset())
+                if variant_id in variants
                 else frozenset()
             ),
         )
-        for line in order.lines
+        for variant_id, amount in lines
     ]
+
+
+async def _points_for(
+    session: AsyncSession,
+    *,
+    customer_id: uuid.UUID | None,
+    channel_id: uuid.UUID,
+    channel_code: str,
+    currency: str,
+    lines: Sequence[tuple[uuid.UUID, int]],
+    paid: int,
+) -> tuple[int, int]:
+    """(points, spend in programme minor units) for goods paid ``paid`` in ``currency``."""
+    rate, spend = await _to_programme(session, paid, currency)
+    specs = [
+        EarnRuleSpec(
+            Decimal(r.percent),
+            frozenset(str(c) for c in r.category_ids),
+            frozenset(str(c) for c in r.channel_codes),
+        )
+        for r in await _active_rules(session, "percent")
+    ]
+    multiplier = (
+        await service.multiplier(session=session, customer_id=customer_id)
+        if customer_id
+        else Decimal(1)
+    )
+    points = rules.earn_points(
+        await _earn_lines(session, channel_id, lines),
+        paid=paid,
+        channel=channel_code,
+        rules=specs,
+        rate=rate,
+        exponent=exponent(currency),
+        multiplier=multiplier,
+    )
+    return points, spend
+
+
+async def estimate(
+    *,
+    session: AsyncSession,
+    customer_id: uuid.UUID | None,
+    channel_id: uuid.UUID,
+    channel_code: str,
+    currency: str,
+    lines: Sequence[tuple[uuid.UUID, int]],
+    points_amount: int = 0,
+) -> int:
+    """The points a cart would earn once paid ("you will earn 125 points"): ``lines`` are
+    (variant id, line amount after discounts) in ``currency``; ``points_amount`` is what
+    points pay. 0 without a rate to the programme currency."""
+    paid = max(0, sum(amount for _, amount in lines) - points_amount)
+    try:
+        points, _ = await _points_for(
+            session, customer_id=customer_id, channel_id=channel_id, channel_code=channel_code,
+            currency=currency, lines=lines, paid=paid,
+        )  # fmt: skip
+    except NotFound:
+        return 0
+    return points
 
 
 async def earn_for_order(*, session: AsyncSession, order_id: uuid.UUID) -> Posted | None:
@@ -96,25 +161,12 @@ async def earn_for_order(*, session: AsyncSession, order_id: uuid.UUID) -> Poste
     order = await orders.get(session=session, order_id=order_id)  # after the lock: current
     if order.status == OrderStatus.CANCELED:
         return None
-    paid = paid_for_goods(order)
-    rate, spend = await _to_programme(session, paid, order.currency)
-    specs = [
-        EarnRuleSpec(
-            Decimal(r.percent),
-            frozenset(str(c) for c in r.category_ids),
-            frozenset(str(c) for c in r.channel_codes),
-        )
-        for r in await _active_rules(session, "percent")
-    ]
-    points = rules.earn_points(
-        await _earn_lines(session, order),
-        paid=paid,
-        channel=order.channel_code,
-        rules=specs,
-        rate=rate,
-        exponent=exponent(order.currency),
-        multiplier=await service.multiplier(session=session, customer_id=customer_id),
-    )
+    points, spend = await _points_for(
+        session, customer_id=customer_id, channel_id=order.channel_id,
+        channel_code=order.channel_code, currency=order.currency,
+        lines=[(ln.variant_id, ln.total - ln.discount_amount) for ln in order.lines],
+        paid=paid_for_goods(order),
+    )  # fmt: skip
     posted = await service.earn(
         session=session,
         customer_id=customer_id,
