@@ -1,0 +1,1 @@
+"""Conversations: threads with customers on every messenger, the bot, the operator queue."""

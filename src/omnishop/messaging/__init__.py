@@ -1,0 +1,1 @@
+"""One adapter per messenger: verify and parse webhooks into ``InboundMessage``, send replies."""
