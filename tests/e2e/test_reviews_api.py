@@ -147,6 +147,16 @@ async def test_photos_are_stored_served_and_a_non_image_is_refused(
     served = await client.get(photo_url)
     assert (served.status_code, served.content) == (200, PNG)
     assert (await client.get("/media/reviews/../../etc/passwd")).status_code == 404
+    huge = await client.post(
+        url,
+        content=b"x",
+        headers={
+            **auth,
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Content-Length": str(26 * 1024 * 1024),
+        },
+    )
+    assert (huge.status_code, huge.json()["code"]) == (413, "payload_too_large")
 
 
 async def test_moderation_publishes_counts_replies_and_lists_consented_photos(

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import HTTPException, RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -137,8 +137,15 @@ async def create_review(
     )
 
 
+# Five photos at their limit plus the text fields: anything bigger is refused before reading.
+MAX_BODY = rules.PHOTOS_MAX * rules.PHOTO_BYTES_MAX + 256 * 1024
+
+
 async def _review_input(request: Request) -> tuple[ReviewCreate, list[PhotoUpload]]:
     content_type = request.headers.get("content-type", "")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        raise HTTPException(413, "a review with its photos is at most 25 MB")
     try:
         if content_type.startswith("multipart/form-data"):
             form = await request.form(max_files=rules.PHOTOS_MAX + 1, max_fields=20)
