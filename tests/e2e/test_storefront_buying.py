@@ -158,6 +158,20 @@ async def test_the_product_page_offers_variants_and_a_delivery_estimate(
     assert "Russian Post" in page.text or "Почта" in page.text
 
 
+async def test_an_unknown_voucher_or_points_without_sign_in_are_explained(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    await add(client, s)
+    voucher = await client.post("/cart/vouchers", data={"code": "NO-SUCH-CODE"})
+    page = await client.get(where(voucher))
+    spend = await client.post("/cart/points", data={"points": "100"})
+
+    assert where(voucher) == "/cart?error=voucher_not_found"
+    assert "Такого промокода нет." in page.text and "Чайник" in page.text
+    assert where(spend) == "/cart?error=validation_failed"
+
+
 @pytest.mark.parametrize(
     ("path", "data"),
     [
@@ -176,6 +190,9 @@ async def test_the_product_page_offers_variants_and_a_delivery_estimate(
         ("/account/verify", {"to": "a@b.co", "code": "12"}),
         ("/account/addresses", {"city": "X"}),
         ("/account/cards", {"token": "4242424242424242"}),
+        ("/cart/vouchers", {"code": "NOPE"}),
+        ("/cart/vouchers/remove", {"code": ""}),
+        ("/cart/points", {"points": "5"}),
     ],
 )
 async def test_bad_form_input_is_a_redirect_with_a_reason_never_a_500(

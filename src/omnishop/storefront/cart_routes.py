@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from omnishop.checkout import points, vouchers
 from omnishop.checkout import service as checkout
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartView
@@ -47,7 +48,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 def _quantity(value: object, *, allow_zero: bool) -> int | None:
     text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 4:
+    if not text.isdigit() or len(text) > 7:
         return None
     quantity = int(text)
     return quantity if quantity >= (0 if allow_zero else 1) else None
@@ -87,11 +88,15 @@ async def add_to_cart(
 
 
 @router.get("/cart", response_class=HTMLResponse)
-async def cart_page(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
+async def cart_page(
+    request: Request, session: SessionDep, shop: ShopDep, customer: CustomerDep
+) -> HTMLResponse:
     cart = await open_cart(request, session)
     if cart is not None and cart.state != CartState.OPEN:
         cart = None
-    return render(request, shop.locale, "cart.html", _context(request, shop, cart))
+    context = _context(request, shop, cart)
+    context["signed_in"] = customer is not None and cart is not None
+    return render(request, shop.locale, "cart.html", context)
 
 
 def _context(request: Request, shop: Shop, cart: CartView | None) -> dict[str, object]:
@@ -130,6 +135,58 @@ async def remove_line(request: Request, line_id: str, session: SessionDep) -> Re
         return see_other("/cart", error="validation_failed")
     try:
         await checkout.remove_line(session=session, token=token, line_id=line)
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=error_code(exc))
+    return see_other("/cart")
+
+
+@router.post("/cart/vouchers")
+async def add_voucher(request: Request, session: SessionDep) -> RedirectResponse:
+    """Put a voucher code on the cart; what it gives (or why not) shows in the totals."""
+    form = await request.form()
+    token, code = cart_token(request), str(form.get("code") or "").strip()[:60]
+    if token is None or not code:
+        return see_other("/cart", error="validation_failed")
+    try:
+        await vouchers.apply_voucher(session=session, token=token, code=code)
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=error_code(exc))
+    return see_other("/cart")
+
+
+@router.post("/cart/vouchers/remove")
+async def remove_voucher(request: Request, session: SessionDep) -> RedirectResponse:
+    form = await request.form()
+    token, code = cart_token(request), str(form.get("code") or "").strip()[:60]
+    if token is None or not code:
+        return see_other("/cart", error="validation_failed")
+    try:
+        await vouchers.remove_voucher(session=session, token=token, code=code)
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=error_code(exc))
+    return see_other("/cart")
+
+
+@router.post("/cart/points")
+async def spend_points(
+    request: Request, session: SessionDep, customer: CustomerDep
+) -> RedirectResponse:
+    """Spend loyalty points on the cart (signed-in owner only); 0 spends none."""
+    form = await request.form()
+    token = cart_token(request)
+    amount = _quantity(form.get("points"), allow_zero=True)
+    if token is None or customer is None or amount is None:
+        return see_other("/cart", error="validation_failed")
+    try:
+        if amount:
+            await points.use_points(
+                session=session, token=token, customer_id=customer.id, points=amount
+            )
+        else:
+            await points.drop_points(session=session, token=token, customer_id=customer.id)
     except DomainError as exc:
         await rollback(session)
         return see_other("/cart", error=error_code(exc))

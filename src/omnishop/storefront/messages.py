@@ -32,6 +32,11 @@ MESSAGES: dict[str, str] = {
     "card_invalid": N_("Check the card number, expiry date and security code."),
     "payment_provider_unavailable": N_("The payment service is not answering. Try again soon."),
     "validation_failed": N_("Please check the highlighted fields."),
+    "voucher_not_found": N_("There is no such voucher code."),
+    "voucher_unavailable": N_("This voucher cannot be used now."),
+    "too_many_vouchers": N_("No more voucher codes fit on this cart."),
+    "insufficient_points": N_("You do not have that many points."),
+    "points_need_customer": N_("Sign in to spend your points."),
 }
 FALLBACK = N_("Something went wrong. Please try again.")
 
