@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop.catalog import service as catalog
+from omnishop.catalog.schemas import CategoryCreate, ProductCreate, TranslationIn, VariantCreate
 from omnishop.customers.models import Customer
 from omnishop.kernel import ids, outbox
 from omnishop.kernel.db import unit_of_work
@@ -304,3 +306,47 @@ async def test_a_cart_shows_the_points_it_would_earn(sessions: Sessions) -> None
         )  # fmt: skip
 
     assert (full, with_points, no_rate) == (175, 125, 0)
+
+
+async def test_a_category_rule_covers_its_subcategories_and_a_channel_rule_its_channel(
+    sessions: Sessions,
+) -> None:
+    await member(sessions)  # 5% everywhere
+    async with unit_of_work(sessions) as session:
+        s = await shop(session, code="telegram")
+        games = await catalog.create_category(
+            session=session,
+            data=CategoryCreate(slug="games", translations={"ru": TranslationIn(name="Игры")}),
+        )
+        ps4 = await catalog.create_category(
+            session=session,
+            data=CategoryCreate(
+                slug="ps4", parent_id=games.id, translations={"ru": TranslationIn(name="PS4")}
+            ),
+        )
+        product = await catalog.create_product(
+            session=session,
+            data=ProductCreate(
+                slug="game-1", category_id=ps4.id, translations={"ru": TranslationIn(name="Игра")},
+                variants=[VariantCreate(sku="game-1")],
+            ),
+        )  # fmt: skip
+        game = (await catalog.get_bundle(session=session, id_or_slug=str(product.id))).variants[0]
+        session.add_all(
+            [
+                EarnRule(name="Games 10%", percent=Decimal(10), category_ids=[str(games.id)]),
+                EarnRule(name="Telegram 7%", percent=Decimal(7), channel_codes=["telegram"]),
+            ]
+        )
+        await session.flush()
+
+        async def estimate(channel_code: str, variant_id: uuid.UUID) -> int:
+            return await earning.estimate(
+                session=session, customer_id=None, channel_id=s.channel_id,
+                channel_code=channel_code, currency="RUB", lines=[(variant_id, 1_000_00)],
+            )  # fmt: skip
+
+        assert await estimate("web", game.id) == 100  # the games rule, through "games/ps4"
+        assert await estimate("web", s.mug) == 50  # only the 5% rule
+        assert await estimate("telegram", s.mug) == 70  # the telegram rule beats 5%
+        assert await estimate("telegram", game.id) == 100  # the best rule, not the sum
