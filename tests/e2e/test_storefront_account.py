@@ -11,8 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.customers.account_models import OutboundMessage
 from omnishop.kernel import outbox
+from tests.e2e.test_admin import MakeStaff, make_staff
+from tests.e2e.test_admin import sign_in as admin_sign_in
 from tests.e2e.test_cart_api import shop
 from tests.e2e.test_storefront_buying import to_payment, where
+
+__all__ = ["make_staff"]
 
 
 async def code_sent_to(sessions: async_sessionmaker[AsyncSession], to: str) -> str:
@@ -108,3 +112,16 @@ async def test_addresses_and_saved_cards_are_managed_in_the_account(
     assert where(pan) == "/account/cards?error=validation_failed"
     assert "VISA •••• 4242" in cards.text and "tok_abcdef123456" not in cards.text
     assert where(deleted) == "/account/addresses" and "Арбат 5" not in emptied.text
+
+
+async def test_the_back_office_shows_the_demo_outbox_with_the_code(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], make_staff: MakeStaff
+) -> None:
+    await shop(sessions)
+    await client.post("/account/sign-in", data={"destination": "vera@example.com"})
+    code = await code_sent_to(sessions, "vera@example.com")
+    await admin_sign_in(client, await make_staff("manager"))
+    listed = await client.get("/admin/outbound-message/list")
+
+    assert listed.status_code == 200
+    assert "vera@example.com" in listed.text and code in listed.text

@@ -23,6 +23,7 @@ from omnishop.admin.auth import (
     csrf_valid,
 )
 from omnishop.admin.content_views import CONTENT_VIEWS
+from omnishop.admin.customer_views import CUSTOMER_VIEWS
 from omnishop.admin.loyalty_views import LOYALTY_VIEWS
 from omnishop.admin.pickup_views import PICKUP_VIEWS
 from omnishop.admin.promotion_views import PROMOTION_VIEWS
@@ -120,4 +121,6 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
     for view in PICKUP_VIEWS:
         admin.add_view(view)
     for view in PROMOTION_VIEWS:
+        admin.add_view(view)
+    for view in CUSTOMER_VIEWS:
         admin.add_view(view)
