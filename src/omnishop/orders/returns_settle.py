@@ -45,9 +45,10 @@ async def refund(
     actor: str,
     payment_token: str | None = None,
 ) -> ReturnInfo:
-    """Give the money of a received return back, once: to the original payment (card: the
-    PSP refunds; cash on delivery / pay at pickup: cash at the counter) or as store credit.
-    An exchange for something dearer is charged to ``payment_token`` first."""
+    """Give the money of a received return back, once: to the original payment (refunded
+    through its provider: the PSP for a card, ``in_person`` for a POS sale; cash on delivery
+    and pay at pickup: cash at the counter) or as store credit. An exchange for something
+    dearer is charged to ``payment_token`` first (a declined card: 409, try another)."""
     async with unit_of_work(factory) as session:
         row = await lock_return(session, return_id)
         if row.status in SETTLED:
