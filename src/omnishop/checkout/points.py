@@ -19,6 +19,7 @@ from omnishop.checkout.models import Cart
 from omnishop.checkout.schemas import CartView
 from omnishop.kernel.errors import Forbidden, ValidationFailed
 from omnishop.loyalty import service as loyalty
+from omnishop.loyalty.ledger import InsufficientPoints
 
 
 class PointsNeedCustomer(Forbidden):
@@ -56,9 +57,25 @@ async def drop_points(*, session: AsyncSession, token: str, customer_id: uuid.UU
 
 
 async def take(session: AsyncSession, cart: Cart, points: int, payment_id: uuid.UUID) -> None:
-    """Burn the points the payment was reduced by, in the transaction that creates it (409
-    ``insufficient_points`` if they were spent elsewhere meanwhile)."""
-    if points <= 0 or cart.customer_id is None:
+    """Burn the points the payment was reduced by, in the transaction that creates it. If
+    the balance no longer covers the points the buyer chose (spent elsewhere meanwhile), 409
+    ``insufficient_points``: the cart stays open and shows what is left, never a silently
+    larger charge."""
+    if cart.customer_id is None:
+        return
+    chosen = await loyalty.cart_points(session=session, cart_id=cart.id)
+    if chosen and cart.totals_snapshot:
+        payable = int(cart.totals_snapshot["total"]) + int(cart.totals_snapshot["points_amount"])
+        spend = await loyalty.cart_spend(
+            session=session, cart_id=cart.id, customer_id=cart.customer_id, payable=payable,
+            currency=cart.currency,
+        )  # fmt: skip
+        if spend is not None and (spend.short or spend.points != points):
+            raise InsufficientPoints(
+                f"the points balance changed: {spend.balance} left", field="points",
+                balance=spend.balance,
+            )  # fmt: skip
+    if points <= 0:
         return
     await loyalty.burn(
         session=session, customer_id=cart.customer_id, points=points,

@@ -84,6 +84,8 @@ class SpendQuote:
     points: int  # the requested points, capped at max_points
     amount: int  # what ``points`` pay, minor units of ``currency``
     currency: str
+    # The points asked for are more than the balance covers now (spent elsewhere meanwhile).
+    short: bool = False
 
 
 class AdjustmentCreate(BaseModel):

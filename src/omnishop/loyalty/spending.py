@@ -52,12 +52,18 @@ async def quote_spend(
         exponent=exponent(currency),
     )
     chosen = cap if points is None else min(points, cap)
+    # Asked for more than the balance now covers (the share cap alone would have allowed it).
+    short = points is not None and usable == held and chosen < rules.max_points(
+        balance=points, payable=payable, max_share=programme.get().max_share, rate=rate,
+        exponent=exponent(currency),
+    )  # fmt: skip
     return SpendQuote(
         balance=held,
         max_points=cap,
         points=chosen,
         amount=rules.point_value(chosen, rate=rate, exponent=exponent(currency)),
         currency=currency,
+        short=short,
     )
 
 
