@@ -4,6 +4,7 @@ addresses and saved cards; the customer token lives in an HttpOnly cookie."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 from sqlalchemy import select
@@ -15,8 +16,9 @@ from tests.e2e.test_admin import MakeStaff, make_staff
 from tests.e2e.test_admin import sign_in as admin_sign_in
 from tests.e2e.test_cart_api import shop
 from tests.e2e.test_storefront_buying import to_payment, where
+from tests.payments_fixtures import card_token, psp_store
 
-__all__ = ["make_staff"]
+__all__ = ["make_staff", "psp_store"]
 
 
 async def code_sent_to(sessions: async_sessionmaker[AsyncSession], to: str) -> str:
@@ -125,3 +127,37 @@ async def test_the_back_office_shows_the_demo_outbox_with_the_code(
 
     assert listed.status_code == 200
     assert "vera@example.com" in listed.text and code in listed.text
+
+
+async def test_a_saved_card_pays_at_checkout_only_for_its_owner(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], psp_store: str
+) -> None:
+    s = await shop(sessions)
+    await sign_in(client, sessions, "gleb@example.com")
+    card = {"token": await card_token(), "brand": "visa", "last4": "4242",
+            "exp_month": "12", "exp_year": "2040"}  # fmt: skip
+    await client.post("/account/cards", data=card)
+    listed = await client.get("/account/cards")
+    card_id = re.search(r'action="/account/cards/([0-9a-f-]{36})/delete"', listed.text)
+    assert card_id is not None
+    await to_payment(client, s)
+    payment = await client.get("/checkout/payment")
+    stranger = await client.post("/checkout/pay", data={"method": f"saved:{uuid.uuid4()}"})
+    paid = await client.post("/checkout/pay", data={"method": f"saved:{card_id.group(1)}"})
+
+    assert f'value="saved:{card_id.group(1)}"' in payment.text and "VISA" in payment.text
+    assert where(stranger) == "/checkout/payment?error=validation_failed"
+    assert re.fullmatch(r"/order/[^/?]+\?placed=1", where(paid))
+
+
+async def test_sbp_goes_through_the_bank_page_and_back(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], psp_store: str
+) -> None:
+    s = await shop(sessions)
+    await to_payment(client, s)
+    bank = where(await client.post("/checkout/pay", data={"method": "sbp"}))
+    back = where(await client.post(bank, data={"outcome": "pay"}))
+    order = where(await client.get(httpx.URL(back).path))
+
+    assert bank.startswith("/sandbox-psp/sbp/")
+    assert re.fullmatch(r"/order/[^/?]+\?placed=1", order)

@@ -8,7 +8,6 @@ returns to ``/checkout/return``.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -217,15 +216,12 @@ async def pay(request: Request, session: SessionDep, customer: CustomerDep) -> R
     form = await request.form()
     method = str(form.get("method") or "")
     token = _field(form, "token")
-    saved_id = _field(form, "saved_card")
-    if method == "saved" and customer is not None and saved_id:
-        found = [
-            c for c in await accounts.cards(session=session, customer_id=customer.id)
-            if str(c.id) == saved_id
-        ]  # fmt: skip
-        method, token = "card", found[0].token if found else None
-    if method == "card" and token and customer is not None and form.get("save_card") == "1":
-        await _save_card(session, customer.id, token, form)
+    if method.startswith("saved:"):
+        # A saved card pays with its PSP token; only its owner may use it.
+        saved_id = method.removeprefix("saved:")
+        owned = await accounts.cards(session=session, customer_id=customer.id) if customer else []
+        token = next((c.token for c in owned if str(c.id) == saved_id), None)
+        method = "card"
     await session.commit()  # completion runs its own units of work
     return_url = settings_of(request).base_url.rstrip("/") + "/checkout/return"
     try:
@@ -241,22 +237,6 @@ async def pay(request: Request, session: SessionDep, customer: CustomerDep) -> R
     if done.status == "requires_action" and done.next_action:
         return RedirectResponse(str(done.next_action["url"]), status_code=303)
     return _placed(done.order.token if done.order is not None else None)
-
-
-async def _save_card(session: SessionDep, customer_id: uuid.UUID, token: str, form: Any) -> None:
-    # A card saved for later: its token and display details, as the PSP answered them.
-    try:
-        await accounts.save_card(
-            session=session,
-            customer_id=customer_id,
-            token=token,
-            brand=str(form.get("brand") or "card"),
-            last4=str(form.get("last4") or ""),
-            exp_month=int(str(form.get("exp_month") or "0")),
-            exp_year=int(str(form.get("exp_year") or "0")),
-        )
-    except (DomainError, ValueError):
-        await rollback(session)  # not saving a card never blocks the payment
 
 
 def _placed(order_token: str | None) -> RedirectResponse:
