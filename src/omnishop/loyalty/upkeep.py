@@ -150,4 +150,11 @@ async def refresh_tiers(*, session: AsyncSession, limit: int = 500) -> int:
     for customer_id in members:
         before = await tier_code(session=session, customer_id=customer_id)
         moved += int(await refresh_tier(session=session, customer_id=customer_id) != before)
+    if members:  # checked now: the next run starts with the others
+        await session.execute(
+            update(LoyaltyAccount)
+            .where(LoyaltyAccount.customer_id.in_(members))
+            .values(updated_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
     return moved
