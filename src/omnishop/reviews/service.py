@@ -262,8 +262,14 @@ async def product_panel(
     *, session: AsyncSession, product_ref: str, locale: str, limit: int = 3
 ) -> ReviewPanel:
     """The rating summary and latest approved reviews, labelled in ``locale``."""
-    summary = await rating(session=session, product_ref=product_ref)
-    page = await list_public(session=session, product_ref=product_ref, limit=limit)
+    product_id = await catalog.find_product_id(session=session, id_or_slug=product_ref)
+    summary = reading.rating(product_id, await session.get(RatingSummary, product_id))
+    # Most products have no approved review: then the list is not even asked for.
+    page = (
+        await list_public(session=session, product_ref=str(product_id), limit=limit)
+        if summary.count
+        else ReviewPage(data=[], next_cursor=None)
+    )
     average = (Decimal(summary.average) / 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return ReviewPanel(
         rating=summary,
