@@ -18,6 +18,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "omnishop.customers.jobs",
     "omnishop.orders.pickup_jobs",
     "omnishop.orders.push_jobs",
+    "omnishop.conversations.jobs",
 )
 
 

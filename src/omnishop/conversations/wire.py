@@ -163,3 +163,18 @@ def register_sender(platform: str, sender: Sender) -> None:
 
 def sender_for(platform: str) -> Sender | None:
     return _senders.get(platform)
+
+
+@dataclass(frozen=True)
+class OutboundContent:
+    """What a message says, before it has an id and a recipient: ``conversations.service.send``
+    stores it on the Message and the outbox handler turns it into an ``OutboundMessage``."""
+
+    text: str | None = None
+    buttons: tuple[Button, ...] = ()
+    cards: tuple[Card, ...] = ()
+    image_url: str | None = None
+    location: Location | None = None
+    template: Template | None = None
+    invoice: Invoice | None = None
+    answer: dict[str, Any] | None = None

@@ -1,0 +1,145 @@
+"""Conversations handlers: send queued messages through the platform's Sender (after commit,
+with retries), and the periodic jobs of the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.channels import service as channels
+from omnishop.conversations import content as bodies
+from omnishop.conversations import window_rules, wire
+from omnishop.conversations.events import MessageQueued, MessageSent
+from omnishop.conversations.models import Conversation, Message
+from omnishop.kernel import clock, outbox, schedule
+from omnishop.kernel.db import step_outside, unit_of_work
+from omnishop.kernel.events import handles
+from omnishop.kernel.logging import get_logger
+
+log = get_logger(__name__)
+# A send in flight holds its message this long; a worker that died mid-send is retried after.
+SEND_LEASE = timedelta(minutes=2)
+
+
+@handles(MessageQueued)
+async def deliver(session: AsyncSession, event: MessageQueued) -> None:
+    """Claim the message (a conditional UPDATE: one sender per message), call the platform
+    outside any transaction, then record the result. Idempotent: a message no longer
+    "queued" (sent, failed, held by another worker) is left alone."""
+    now = clock.now()
+    claimed = await session.execute(
+        update(Message)
+        .where(Message.id == event.message_id, Message.status == "queued")
+        .values(status="sending", attempts=Message.attempts + 1, next_attempt_at=now + SEND_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return
+    row = await session.get(Message, event.message_id)
+    conversation = await session.get(Conversation, event.conversation_id)
+    if row is None or conversation is None:
+        return
+    channel = await channels.get(session=session, channel_id=conversation.channel_id)
+    content = bodies.content_from_body(row.body)
+    message = wire.OutboundMessage(
+        message_id=row.id,
+        platform=conversation.platform,  # type: ignore[arg-type]
+        channel_code=channel.code,
+        recipient_id=conversation.external_sender_id,
+        text=content.text,
+        buttons=content.buttons,
+        cards=content.cards,
+        image_url=content.image_url,
+        location=content.location,
+        template=content.template,
+        invoice=content.invoice,
+        answer=content.answer,
+    )
+    attempts = row.attempts
+    factory = await step_outside(session)
+    result = await _call(message)
+    async with unit_of_work(factory) as uow:
+        await record_result(session=uow, message_id=row.id, attempts=attempts, result=result)
+
+
+async def _call(message: wire.OutboundMessage) -> wire.SendResult:
+    sender = wire.sender_for(message.platform)
+    if sender is None:
+        return wire.SendResult(None, retryable=True, error=f"no sender for {message.platform}")
+    try:
+        return await sender(message)
+    except Exception as exc:  # a sender bug or a network error: try again later
+        log.warning("sender raised", platform=message.platform, error=repr(exc))
+        return wire.SendResult(None, retryable=True, error=repr(exc)[:500])
+
+
+async def record_result(
+    *, session: AsyncSession, message_id: uuid.UUID, attempts: int, result: wire.SendResult
+) -> str:
+    """Sent, retry later with back-off, or failed for good; returns the new status."""
+    now = clock.now()
+    row = await session.get(Message, message_id)
+    if row is None or row.status != "sending":
+        return row.status if row is not None else "missing"
+    if result.ok:
+        row.status, row.error, row.next_attempt_at = "sent", None, None
+        row.sent_at = now
+        row.external_id = result.external_id
+    else:
+        delay = window_rules.retry_delay(attempts) if result.retryable else None
+        row.error = result.error
+        if delay is None:
+            row.status, row.next_attempt_at = "failed", None
+        else:
+            row.status, row.next_attempt_at = "retrying", now + delay
+    if row.status in ("sent", "failed"):
+        await outbox.emit(
+            session,
+            MessageSent(
+                conversation_id=row.conversation_id,
+                message_id=row.id,
+                status=row.status,
+                error=row.error,
+            ),
+        )
+    await session.flush()
+    return row.status
+
+
+@schedule.every(5, "conversations.retry_sends")
+async def retry_sends(session: AsyncSession) -> int:
+    """Queue again the messages whose back-off is over (and sends whose worker died)."""
+    now = clock.now()
+    due = list(
+        await session.execute(
+            select(Message.id, Message.conversation_id, Message.status)
+            .where(
+                Message.status.in_(("retrying", "sending")),
+                Message.next_attempt_at <= now,
+            )
+            .order_by(Message.next_attempt_at)
+            .limit(200)
+        )
+    )
+    requeued = 0
+    for message_id, conversation_id, status in due:
+        won = await session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.status == status,
+                Message.next_attempt_at <= now,
+            )
+            .values(status="queued", next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if won.rowcount:  # type: ignore[attr-defined]
+            await outbox.emit(
+                session, MessageQueued(conversation_id=conversation_id, message_id=message_id)
+            )
+            requeued += 1
+    await session.flush()
+    return requeued
