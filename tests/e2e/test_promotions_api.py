@@ -11,12 +11,13 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop.inventory.models import StockLevel
 from omnishop.kernel import clock
 from omnishop.orders.models import Order
 from omnishop.payments.models import Payment
 from omnishop.pricing.promotion_models import Voucher
 from tests.e2e.conftest import MakeKey
-from tests.e2e.test_cart_api import CARTS, shop
+from tests.e2e.test_cart_api import CARTS, new_cart, shop
 from tests.e2e.test_checkout_complete import count, pay, ready_cart
 from tests.payments_fixtures import DECLINED_CARD, card_token, psp_store
 
@@ -221,3 +222,41 @@ async def test_a_flash_sale_price_applies_in_its_window_and_then_is_refused(
     assert overlap.status_code == 409
     assert cart["lines"][0]["unit_price"]["amount"] == 199_000
     assert (after.status_code, after.json()["code"]) == (409, "price_changed")
+
+
+async def test_a_gift_is_held_like_a_line_and_placed_at_zero_price(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    api_key: MakeKey,
+) -> None:
+    staff = await api_key(*STAFF)
+    s = await shop(sessions, in_warehouse=2, in_store=0)  # two kettles, two mugs
+    await promotion(client, staff, name="Free mug", reward="gift_item",
+                    gift_variant_id=str(s.mug), product_ids=[])  # fmt: skip
+    token = await ready_cart(client, s)
+    cart = (await client.get(f"{CARTS}/{token}")).json()
+    taker = await new_cart(client)  # buys the last mug
+    took = await client.post(f"{CARTS}/{taker}/lines", json={"variant_id": str(s.mug)})
+    other = await ready_cart(client, s)
+    second = (await client.get(f"{CARTS}/{other}")).json()
+    paid = await pay(client, token, {"method": "card", "token": await card_token()})
+    order = (await client.get(f"/api/v1/orders/{paid.json()['order']['token']}")).json()
+
+    assert took.status_code == 201, took.text
+    assert [g["sku"] for g in cart["gifts"]] == ["web-mug-1"]
+    assert cart["total"]["amount"] == 250_000 + 39_000  # the gift costs nothing
+    assert second["gifts"] == []
+    assert [(p["name"], p["reason"]) for p in second["promotions_rejected"]] == [
+        ("Free mug", "the gift is out of stock")
+    ]
+    assert paid.status_code == 200, paid.text
+    mug = [ln for ln in order["lines"] if ln["sku"] == "web-mug-1"]
+    assert mug and (mug[0]["quantity"], mug[0]["unit_amount"]) == (1, 0)
+    async with sessions() as session:
+        level = await session.scalar(
+            select(StockLevel).where(
+                StockLevel.variant_id == s.mug, StockLevel.location_id == s.warehouse
+            )
+        )
+        assert level is not None and (level.reserved, level.committed) == (1, 1)

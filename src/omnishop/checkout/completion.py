@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.channels import service as channels
+from omnishop.checkout import gifts
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout import points as cart_points
 from omnishop.checkout import totals as cart_totals
@@ -207,6 +208,9 @@ async def _check_totals(
     on the cart can no longer be used; takes each voucher's use (exactly, within limits)."""
     channel = await channels.get(session=session, channel_id=cart.channel_id)
     totals = await cart_totals.compute(session, cart=cart, lines=lines, channel=channel)
+    # Gifts hold their unit like lines (a lapsed hold is taken again); one out of stock
+    # loses its promotion, refused below like any other lost promotion.
+    totals = await gifts.sync(session, cart=cart, channel=channel, totals=totals)
     for refused in totals.rejected:
         if refused.code and refused.code in (cart.voucher_codes or []):
             raise promotions.VoucherUnavailable(refused.code, refused.reason)
@@ -330,7 +334,8 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
                 tax_amount=totals.line(line.id).tax,
             )
             for line in lines
-        ),
+        )
+        + tuple(_gift_line(g) for g in cart.gifts or []),
         shipping_amount=totals.shipping,
         discount_amount=totals.discount,
         tax_amount=totals.tax,
@@ -347,6 +352,18 @@ def _draft(cart: Cart, lines: list[CartLine], paid: PaymentInfo, order_id: uuid.
         payment_method=paid.method,
         locale=cart.locale,
         order_id=order_id,
+    )
+
+
+def _gift_line(gift: dict[str, Any]) -> DraftLine:
+    """A gift a promotion added: a zero-price line with its held unit."""
+    return DraftLine(
+        variant_id=uuid.UUID(str(gift["variant_id"])),
+        sku=str(gift["sku"]),
+        name=str(gift["name"]),
+        quantity=1,
+        unit_amount=0,
+        hold_ids=tuple(uuid.UUID(str(h)) for h in gift["hold_ids"]),
     )
 
 

@@ -58,6 +58,8 @@ class Cart(IdMixin, TimestampMixin, Base):
     # checkout.totals.CartTotals.as_json() the payment was created for; the order is placed
     # from it, so a slow payment confirmation never meets another price.
     totals_snapshot: Mapped[dict[str, Any] | None]
+    # Gift items promotions add at zero price, each with its held unit (checkout.gifts).
+    gifts: Mapped[list[Any]] = mapped_column(default=list)
     # Cross-border: "ddp" (the buyer pays duties and import VAT at checkout) or "dap" (the
     # carrier collects them on delivery; the cart shows them as an estimate).
     duties_mode: Mapped[str] = mapped_column(String(3), default="ddp", server_default="ddp")

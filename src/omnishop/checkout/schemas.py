@@ -162,6 +162,8 @@ class CartView(BaseModel):
     vouchers: list[str] = Field(default_factory=list)
     promotions: list[PromotionView] = Field(default_factory=list)
     promotions_rejected: list[PromotionView] = Field(default_factory=list)
+    # Gift items promotions add at zero price (each with a held unit): {variant_id, sku, name}
+    gifts: list[dict[str, Any]] = Field(default_factory=list)
     email: str | None
     phone: str | None
     shipping_address: dict[str, Any] | None

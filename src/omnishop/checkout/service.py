@@ -17,7 +17,7 @@ from omnishop.catalog.rules import pick
 from omnishop.catalog.sale import variants_for_sale
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
-from omnishop.checkout import delivery, rules
+from omnishop.checkout import delivery, gifts, rules
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout import totals as cart_totals
 from omnishop.checkout.errors import (
@@ -96,6 +96,10 @@ async def _view(
         totals = cart_totals.CartTotals.from_json(cart.totals_snapshot)
     else:
         totals = await cart_totals.compute(session, cart=cart, lines=lines, channel=channel)
+        if cart.state == CartState.OPEN and set(gifts.wanted(totals)) != {
+            str(g["variant_id"]) for g in cart.gifts or []
+        }:
+            totals = await gifts.sync(session, cart=cart, channel=channel, totals=totals)
     if cart.state == CartState.OPEN and seen_changed(cart, totals):
         cart.promotions_seen = [a.promotion_id for a in totals.applied]
         await session.flush()

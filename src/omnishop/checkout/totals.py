@@ -63,6 +63,7 @@ class AppliedPromotion:
     amount: int  # what it took off (items, order and shipping together)
     reason: str  # why it applied, for the buyer ("10% off Games")
     code: str | None = None  # the voucher code that brought it, if any
+    gift: str | None = None  # the variant id a gift reward adds (checkout.gifts holds it)
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ async def compute(
         total=payable - points_amount,
         lines=per_line,
         applied=tuple(
-            AppliedPromotion(a.promotion_id, a.name, a.amount, a.reason, a.code)
+            AppliedPromotion(a.promotion_id, a.name, a.amount, a.reason, a.code, a.gift)
             for a in outcome.applied
         ),
         rejected=tuple(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout.models import Cart, CartLine
@@ -104,6 +105,7 @@ def cart_view(
             )
             for a in totals.applied
         ],
+        gifts=[_gift(g) for g in cart.gifts or []],
         promotions_rejected=[
             PromotionView(name=r.name, reason=r.reason, promotion_id=r.promotion_id, code=r.code)
             for r in totals.rejected
@@ -116,3 +118,8 @@ def cart_view(
         payment_id=cart.payment_id,
         expires_at=min((h.expires_at for lv in line_views for h in lv.holds), default=None),
     )
+
+
+def _gift(gift: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("variant_id", "sku", "name", "promotion_id")
+    return {k: gift.get(k) for k in keys}

@@ -94,6 +94,7 @@ class Applied:
     amount: int
     reason: str
     code: str | None = None
+    gift: str | None = None  # the gift variant id, for a gift reward
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ def _apply(
         shipping_left -= ship
         took = sum(off.values()) + ship
         if took > 0 or spec.reward == Reward.GIFT_ITEM:
-            applied.append(Applied(spec.id, spec.name, took, _reason(spec), spec.code))
+            gift = spec.gift_variant_id if spec.reward == Reward.GIFT_ITEM else None
+            applied.append(Applied(spec.id, spec.name, took, _reason(spec), spec.code, gift))
     discounts = {ln.line_id: ln.amount - remaining[ln.line_id] for ln in facts.lines}
     return discounts, facts.shipping - shipping_left, applied
 

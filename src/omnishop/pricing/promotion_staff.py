@@ -38,7 +38,9 @@ async def create_promotion(*, session: AsyncSession, data: PromotionCreate) -> P
     fields["reward"] = data.reward.value
     if data.value is not None:
         fields["value"] = data.value
-    promotion = Promotion(**{**fields, "starts_at": data.starts_at, "ends_at": data.ends_at})
+    # Lists of ids travel as JSON strings; the columns of their own type keep theirs.
+    native = {k: getattr(data, k) for k in ("starts_at", "ends_at", "gift_variant_id")}
+    promotion = Promotion(**{**fields, **native})
     session.add(promotion)
     await session.flush()
     return promotion
@@ -57,7 +59,7 @@ async def update_promotion(
     """Change the fields sent; the reward must still make sense as a whole."""
     promotion = await get_promotion(session=session, promotion_id=promotion_id)
     sent = data.model_dump(exclude_unset=True, mode="json")
-    for key in ("starts_at", "ends_at", "value"):
+    for key in ("starts_at", "ends_at", "value", "gift_variant_id"):
         if key in sent:
             sent[key] = getattr(data, key)
     for key, value in sent.items():
