@@ -397,3 +397,7 @@ async def test_a_pay_at_pickup_order_is_refunded_in_cash_at_the_counter(
     # no provider holds cash: the payment record is left as collected
     payment = await _payment(sessions, order["payment_id"])
     assert (payment.status, payment.refunded_amount) == ("captured", 0)
+    closed = await client.post(f"{url}/close", headers=staff)
+    again = await client.post(f"{url}/close", headers=staff)
+    assert closed.json()["status"] == again.json()["status"] == "closed"
+    assert (await client.post(f"{url}/refund", headers=staff)).json()["refund"] == body["refund"]
