@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from omnishop import handlers
@@ -19,8 +20,15 @@ from omnishop.kernel import outbox
 from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
-from omnishop.storefront import account_routes, cart_routes, checkout_pages, stores_routes
-from omnishop.storefront import links, miniapp_routes, pwa_routes
+from omnishop.storefront import (
+    account_routes,
+    cart_routes,
+    checkout_pages,
+    links,
+    miniapp_routes,
+    pwa_routes,
+    stores_routes,
+)
 from omnishop.storefront.routes import router as storefront_router
 
 
@@ -63,6 +71,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(links.VisitMiddleware)
     app.add_middleware(ResponseCache, ttl_seconds=settings.api_cache_seconds)
+    # Outermost: pages, assets and JSON travel compressed (a storefront page's budget is
+    # 30 KB); caches inside it keep plain bodies, so no client gets an encoding it did not ask.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(sandbox_psp.router)

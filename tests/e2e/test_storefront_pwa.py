@@ -147,7 +147,8 @@ async def test_robots_points_to_the_sitemap_and_keeps_private_pages_out(
     text = (await client.get("/robots.txt")).text
 
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in text
-    assert "Disallow: /cart" in text and "Disallow: /checkout" in text
+    assert "Disallow: /account" in text and "Disallow: /order/" in text
+    assert "Disallow: /checkout" not in text  # it only redirects without a cart
 
 
 async def test_sitemap_lists_visible_products_and_categories_with_hreflang(
@@ -403,3 +404,17 @@ async def test_push_opt_in_is_offered_on_the_order_confirmation_only(
 
     assert "data-push-optin" in placed.text and f'data-order="{order.token}"' in placed.text
     assert "data-push-optin" not in later.text and "data-push-optin" not in home.text
+
+
+async def test_canonical_is_the_page_itself_unless_the_address_names_a_language(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await make_shop(sessions)
+
+    negotiated = await client.get("/p/chainik", headers={"Accept-Language": "ka"})
+    pinned = await client.get("/c/kitchen-chainik?lang=en&sort=name")
+
+    assert '<link rel="canonical" href="http://testserver/p/chainik">' in negotiated.text
+    assert (
+        '<link rel="canonical" href="http://testserver/c/kitchen-chainik?lang=en">' in pinned.text
+    )

@@ -212,7 +212,7 @@ async def category(request: Request, slug: str, session: SessionDep, shop: ShopD
             "breadcrumb": breadcrumb,
             "listing": grid,
             "next_url": _next_url(request, grid.next_cursor),
-            "canonical": seo.localized_url(request.url.replace(query=""), shop.locale),
+            "canonical": seo.canonical(request.url, shop.locale),
             "alternates": seo.alternates(request.url.replace(query="")),
             **_listing_context(request, query),
         },
@@ -248,7 +248,7 @@ async def product(request: Request, slug: str, session: SessionDep, shop: ShopDe
     detail = await queries.product_detail(
         session=session, channel=shop.channel, locale=shop.locale, slug=slug
     )
-    canonical = seo.localized_url(request.url.replace(query=""), shop.locale)
+    canonical = seo.canonical(request.url, shop.locale)
     prices = [o.price for o in detail.offers if o.price]
     cheapest = min(prices, key=lambda m: m.amount, default=None)
     return render(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import URL
+from starlette.datastructures import URL, QueryParams
 
 from omnishop.kernel import i18n
 from omnishop.storefront.queries import ProductDetail
@@ -13,6 +13,15 @@ from omnishop.storefront.queries import ProductDetail
 def localized_url(url: URL, locale: str) -> str:
     """The same page pinned to ``locale`` (query kept, so the channel stays)."""
     return str(url.include_query_params(lang=locale))
+
+
+def canonical(url: URL, locale: str) -> str:
+    """The page's canonical URL: pinned to its locale when the address names one (``?lang=``);
+    otherwise the negotiated, ``x-default`` address itself (a canonical must not point at one
+    of the page's own hreflang alternates, or search engines drop the alternates)."""
+    bare = url.replace(query="")
+    pinned = QueryParams(url.query).get("lang") == locale
+    return localized_url(bare, locale) if pinned else str(bare)
 
 
 def alternates(url: URL) -> list[tuple[str, str]]:
