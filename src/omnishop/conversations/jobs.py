@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.conversations import content as bodies
-from omnishop.conversations import window_rules, wire
-from omnishop.conversations.events import MessageQueued, MessageSent
+from omnishop.conversations import handoff, window_rules, wire
+from omnishop.conversations.events import ConversationHandedOff, MessageQueued, MessageSent
 from omnishop.conversations.models import Conversation, Message
 from omnishop.kernel import clock, outbox, schedule
 from omnishop.kernel.db import step_outside, unit_of_work
@@ -143,3 +143,25 @@ async def retry_sends(session: AsyncSession) -> int:
             requeued += 1
     await session.flush()
     return requeued
+
+
+@handles(ConversationHandedOff)
+async def assign_on_handoff(session: AsyncSession, event: ConversationHandedOff) -> None:
+    """Try to give a newly queued chat to an operator at once (no-op once it left the queue)."""
+    await handoff.assign_next(session=session, conversation_id=event.conversation_id)
+
+
+@schedule.every(10, "conversations.assign_waiting")
+async def assign_waiting(session: AsyncSession) -> int:
+    """Operators come online and free up: hand them the longest-waiting chats."""
+    assigned = 0
+    for _ in range(50):
+        if await handoff.assign_next(session=session) is None:
+            break
+        assigned += 1
+    return assigned
+
+
+@schedule.every(30, "conversations.reassign_stale")
+async def reassign_stale(session: AsyncSession) -> int:
+    return await handoff.reassign_stale(session=session)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
     api_cache_seconds: float = 2.0
+    # Returns (orders.return_rules.ReturnPolicy): days after delivery per channel code (these
+    # win over the country defaults: 7 for distance sales in Russia, 14 otherwise) and category
+    # path prefixes whose products cannot be returned (e.g. ["food", "beauty/perfume"]).
+    return_days_by_channel: dict[str, int] = Field(default_factory=dict)
+    non_returnable_categories: list[str] = Field(default_factory=list)
     # Uploaded files (review photos…), served by the app under ``media_url``.
     media_dir: Path = Field(default=Path("var/media"))
     media_url: str = "/media"
