@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -265,3 +267,25 @@ async def test_a_shipped_return_gets_a_label_and_is_restocked_where_staff_say(
     assert opened.requested_channel == "web"  # the order's own channel when none is named
     assert refused is not None and refused.field == "location_id"
     assert got.lines[0].restock_location_id == s.warehouse
+
+
+async def test_a_shops_settings_widen_the_window_of_a_channel(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.freeze(T0)
+    s = await shop(sessions)
+    order = await _web_order(client, sessions, s, await _staff(sessions))
+    clock.freeze(T0 + timedelta(days=20))  # past Russia's 7 days for distance sales
+    monkeypatch.setattr(
+        returns, "get_settings", lambda: Settings(return_days_by_channel={"web": 30})
+    )
+
+    async with unit_of_work(sessions) as session:
+        opened = await returns.request(
+            session=session, order_id=uuid.UUID(order["id"]), data=_ask(s, order), created_by="t"
+        )
+
+    assert opened.status == "requested"

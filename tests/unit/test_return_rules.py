@@ -263,3 +263,13 @@ def test_money_parts_of_the_lines_never_exceed_what_was_paid_in_money(
 
     assert all(0 <= p <= a for p, a in zip(parts, amounts, strict=True))
     assert sum(parts) <= money_total
+
+
+def test_a_shops_settings_make_its_policy() -> None:
+    policy = rules.policy_of({"web": 30}, ["food/", "beauty/perfume"])
+
+    assert rules.window_days(policy, channel_code="web", channel_kind="web", country="RU") == 30
+    assert rules.window_days(policy, channel_code="tg", channel_kind="telegram", country="RU") == 7
+    assert not rules.returnable(policy, {}, "food/tea")
+    with pytest.raises(ValueError):
+        rules.policy_of({"web": -1}, [])

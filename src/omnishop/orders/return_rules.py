@@ -115,6 +115,21 @@ class ReturnPolicy:
 
 
 DEFAULT_POLICY = ReturnPolicy()
+
+
+def policy_of(
+    days_by_channel: Mapping[str, int], non_returnable_categories: Iterable[str]
+) -> ReturnPolicy:
+    """The default policy with a shop's own settings (``OMNISHOP_RETURN_DAYS_BY_CHANNEL``,
+    ``OMNISHOP_NON_RETURNABLE_CATEGORIES``)."""
+    if any(days < 0 for days in days_by_channel.values()):
+        raise ValueError("a return window cannot be negative")
+    return ReturnPolicy(
+        days_by_channel=dict(days_by_channel),
+        non_returnable_categories=frozenset(c.strip("/") for c in non_returnable_categories),
+    )
+
+
 IN_PERSON_KINDS = frozenset({"store", "pos"})
 
 

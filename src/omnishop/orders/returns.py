@@ -21,12 +21,12 @@ from omnishop.inventory import reservations
 from omnishop.inventory import service as inventory
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import Forbidden, NotFound, ValidationFailed
+from omnishop.kernel.settings import get_settings
 from omnishop.orders import loading
 from omnishop.orders import return_rules as rules
 from omnishop.orders.events import ReturnRequested
 from omnishop.orders.models import Order, OrderLine, Shipment
 from omnishop.orders.return_rules import (
-    DEFAULT_POLICY,
     ReturnMethod,
     ReturnPolicy,
     ReturnStatus,
@@ -70,7 +70,7 @@ async def request_by_token(
     token: str,
     data: ReturnCreate,
     customer_id: uuid.UUID | None = None,
-    policy: ReturnPolicy = DEFAULT_POLICY,
+    policy: ReturnPolicy | None = None,
 ) -> ReturnInfo:
     """A customer asks, holding the order's status token (storefront, chat). A signed-in
     customer (``customer_id``) may only return their own orders."""
@@ -85,6 +85,12 @@ async def request_by_token(
         customer_id=customer_id,
         policy=policy,
     )
+
+
+def configured_policy() -> ReturnPolicy:
+    """The return policy of this shop: the defaults with its settings."""
+    settings = get_settings()
+    return rules.policy_of(settings.return_days_by_channel, settings.non_returnable_categories)
 
 
 async def find_order(
@@ -105,11 +111,12 @@ async def request(
     data: ReturnCreate,
     created_by: str,
     customer_id: uuid.UUID | None = None,
-    policy: ReturnPolicy = DEFAULT_POLICY,
+    policy: ReturnPolicy | None = None,
 ) -> ReturnInfo:
     """Open a return of delivered units. Refused with a 4xx naming the line, and nothing
     written, when a line is unknown, not returnable, asks more units than are left, or the
     window has closed. Emits ``return.requested``."""
+    policy = policy or configured_policy()
     order = await loading.lock(session, order_id)  # one request of an order at a time
     if customer_id is not None and order.customer_id not in (None, customer_id):
         raise Forbidden("this order belongs to another customer", field="token")
