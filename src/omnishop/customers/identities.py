@@ -118,3 +118,16 @@ async def identities_of(*, session: AsyncSession, customer_id: uuid.UUID) -> lis
         .order_by(CustomerIdentity.created_at)
     )
     return [_info(r, created=False) for r in rows]
+
+
+async def attach(
+    *, session: AsyncSession, identity_id: uuid.UUID, customer_id: uuid.UUID
+) -> IdentityInfo:
+    """Move an identity to another customer. Only after that customer proved the account is
+    theirs (a one-time code to their email or phone): never on a claim alone."""
+    row = await session.get(CustomerIdentity, identity_id)
+    if row is None:
+        raise ValidationFailed("no such identity", field="identity_id")
+    row.customer_id = customer_id
+    await session.flush()
+    return _info(row, created=False)
