@@ -37,11 +37,6 @@ class Settings(BaseSettings):
     media_url: str = "/media"
     # Click & collect: days a ready pickup order waits before it is canceled as not collected.
     pickup_hold_days: int = 7
-    # Uploaded files (review photos…), served by the app under ``media_url``.
-    media_dir: Path = Field(default=Path("var/media"))
-    media_url: str = "/media"
-    # Click & collect: days a ready pickup order waits before it is canceled as not collected.
-    pickup_hold_days: int = 7
     # Web push (VAPID, RFC 8292). The default pair is a demo pair: generate your own for
     # production (`omnishop vapid` or any web-push tool) — the public key goes to browsers.
     vapid_private_key: str = "_UTx8s95BWLkUikZT_gkuYjlQTWYtxvjYSXZdnRrRKU"  # noqa: S105
