@@ -18,11 +18,12 @@ from omnishop.catalog.sale import variants_for_sale
 from omnishop.channels.models import Channel
 from omnishop.checkout import holds as cart_holds
 from omnishop.checkout.models import Cart, CartLine
-from omnishop.checkout.totals import CartTotals, RejectedPromotion
+from omnishop.checkout.totals import CartTotals, RejectedPromotion, say
 from omnishop.inventory import allocation
 from omnishop.inventory.errors import OutOfStock
+from omnishop.pricing.promotion_rules import N_, Phrase
 
-OUT_OF_STOCK = "the gift is out of stock"
+OUT_OF_STOCK = N_("the gift is out of stock")
 
 
 def wanted(totals: CartTotals) -> dict[str, str]:
@@ -82,7 +83,10 @@ async def sync(
         applied=tuple(a for a in totals.applied if a.promotion_id not in failed),
         rejected=(
             *totals.rejected,
-            *(RejectedPromotion(a.name, OUT_OF_STOCK, a.promotion_id, a.code) for a in gone),
+            *(
+                RejectedPromotion(a.name, say(Phrase(OUT_OF_STOCK), cart), a.promotion_id, a.code)
+                for a in gone
+            ),
         ),
         gifts=tuple(g for g in totals.gifts if want.get(g) not in failed),
     )

@@ -39,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.catalog.models import Category, Product, Variant
 from omnishop.channels.models import Channel
 from omnishop.checkout.models import Cart, CartLine
-from omnishop.kernel import clock
+from omnishop.kernel import clock, i18n
+from omnishop.kernel.money import Money
 from omnishop.loyalty import service as loyalty
 from omnishop.orders.models import Order
 from omnishop.pricing import promotion_rules as promo
@@ -208,11 +209,11 @@ async def compute(
         total=payable - points_amount,
         lines=per_line,
         applied=tuple(
-            AppliedPromotion(a.promotion_id, a.name, a.amount, a.reason, a.code, a.gift)
+            AppliedPromotion(a.promotion_id, a.name, a.amount, say(a.reason, cart), a.code, a.gift)
             for a in outcome.applied
         ),
         rejected=tuple(
-            RejectedPromotion(r.name, r.reason, r.promotion_id, r.code)
+            RejectedPromotion(r.name, say(r.reason, cart), r.promotion_id, r.code)
             for r in (*refused, *outcome.rejected)
         ),
         voucher_codes=tuple(a.code for a in outcome.applied if a.code),
@@ -221,6 +222,20 @@ async def compute(
         duties_mode=taxes.duties_mode,
         duties_estimate=taxes.duties_estimate,
     )
+
+
+def say(reason: str, cart: Cart) -> str:
+    """A rule's reason in the cart's language, amounts formatted in its currency."""
+    if not isinstance(reason, promo.Phrase):
+        return reason
+    text = i18n.gettext(reason.template, cart.locale)
+    if not reason.params:
+        return text
+    params = {
+        k: Money(int(str(v)), cart.currency).format(cart.locale) if k == "amount" else v
+        for k, v in reason.params.items()
+    }
+    return text % params
 
 
 # --- facts: loaded once, before any computing ---

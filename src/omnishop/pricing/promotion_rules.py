@@ -21,6 +21,26 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction into the gettext catalogs; translated where shown."""
+    return message
+
+
+class Phrase(str):
+    """A sentence for the buyer, in English, that keeps its gettext ``template`` and
+    ``params`` so checkout can say it in the buyer's language (an ``amount`` parameter is
+    minor units of the cart's currency, formatted there)."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Phrase:
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+
 class Reward(StrEnum):
     PERCENT_ITEMS = "percent_items"  # value % off the targeted items
     FIXED_ITEMS = "fixed_items"  # value minor units off each targeted unit
@@ -131,31 +151,32 @@ def targets(spec: PromotionSpec, line: LineFacts) -> bool:
 def why_not(spec: PromotionSpec, facts: CartFacts) -> str | None:
     """None when the cart earns the promotion, else the reason, said to the buyer."""
     if not spec.active:
-        return "the promotion is not active"
+        return Phrase(N_("the promotion is not active"))
     if spec.starts_at is not None and facts.now < spec.starts_at:
-        return "the promotion has not started yet"
+        return Phrase(N_("the promotion has not started yet"))
     if spec.ends_at is not None and facts.now >= spec.ends_at:
-        return "the promotion has ended"
+        return Phrase(N_("the promotion has ended"))
     if spec.channels and facts.channel not in spec.channels:
-        return "the promotion is not offered in this channel"
+        return Phrase(N_("the promotion is not offered in this channel"))
     if spec.currency is not None and spec.currency != facts.currency:
-        return f"the promotion is for prices in {spec.currency}"
+        return Phrase(N_("the promotion is for prices in %(currency)s"), currency=spec.currency)
     if spec.tiers and facts.tier not in spec.tiers:
-        return "the promotion is for members of another loyalty tier"
+        return Phrase(N_("the promotion is for members of another loyalty tier"))
     if spec.segments and not (spec.segments & facts.segments):
-        return "the promotion is for other customers"
+        return Phrase(N_("the promotion is for other customers"))
     if spec.first_order_only and not facts.first_order:
-        return "the promotion is for a first order only"
+        return Phrase(N_("the promotion is for a first order only"))
     if not any(targets(spec, ln) for ln in facts.lines):
-        return "no item in the cart is part of the promotion"
+        return Phrase(N_("no item in the cart is part of the promotion"))
     if facts.subtotal < spec.min_subtotal:
-        return f"the items must cost at least {spec.min_subtotal} (minor units)"
+        return Phrase(N_("the items must cost at least %(amount)s"), amount=spec.min_subtotal)
     if spec.reward == Reward.BUY_X_GET_Y:
         units = sum(ln.quantity for ln in facts.lines if targets(spec, ln))
         if spec.buy_qty < 1 or spec.get_qty < 1 or units < spec.buy_qty + spec.get_qty:
-            return f"add {spec.buy_qty + spec.get_qty} items of the promotion to get it"
+            count = spec.buy_qty + spec.get_qty
+            return Phrase(N_("add %(count)s items of the promotion to get it"), count=count)
     if spec.reward == Reward.FREE_SHIPPING and facts.shipping == 0:
-        return "the delivery is already free"
+        return Phrase(N_("the delivery is already free"))
     return None
 
 
@@ -245,17 +266,28 @@ def _apply(
     return discounts, facts.shipping - shipping_left, applied
 
 
-def _reason(spec: PromotionSpec) -> str:
-    what = {
-        Reward.PERCENT_ITEMS: f"{spec.value.normalize():f}% off",
-        Reward.FIXED_ITEMS: f"{int(spec.value)} off each item",
-        Reward.PERCENT_ORDER: f"{spec.value.normalize():f}% off the order",
-        Reward.FIXED_ORDER: f"{int(spec.value)} off the order",
-        Reward.FREE_SHIPPING: "free delivery",
-        Reward.BUY_X_GET_Y: f"buy {spec.buy_qty} get {spec.get_qty}",
-        Reward.GIFT_ITEM: "a gift",
-    }[spec.reward]
-    return f"{spec.name}: {what}"
+def _reason(spec: PromotionSpec) -> Phrase:
+    """Why it applied, e.g. "Autumn: 10% off" (``amount`` parameters are minor units)."""
+    name = spec.name
+    pct = f"{spec.value.normalize():f}"
+    if spec.reward in (Reward.PERCENT_ITEMS, Reward.PERCENT_ORDER):
+        template = (
+            N_("%(name)s: %(percent)s%% off")
+            if spec.reward == Reward.PERCENT_ITEMS
+            else N_("%(name)s: %(percent)s%% off the order")
+        )
+        return Phrase(template, name=name, percent=pct)
+    if spec.reward == Reward.FIXED_ITEMS:
+        return Phrase(N_("%(name)s: %(amount)s off each item"), name=name, amount=int(spec.value))
+    if spec.reward == Reward.FIXED_ORDER:
+        return Phrase(N_("%(name)s: %(amount)s off the order"), name=name, amount=int(spec.value))
+    if spec.reward == Reward.FREE_SHIPPING:
+        return Phrase(N_("%(name)s: free delivery"), name=name)
+    if spec.reward == Reward.BUY_X_GET_Y:
+        return Phrase(
+            N_("%(name)s: buy %(buy)s get %(get)s"), name=name, buy=spec.buy_qty, get=spec.get_qty
+        )
+    return Phrase(N_("%(name)s: a gift"), name=name)
 
 
 def _rank(spec: PromotionSpec) -> tuple[int, str]:
@@ -269,11 +301,11 @@ def evaluate(specs: Iterable[PromotionSpec], facts: CartFacts) -> Outcome:
     rejected: list[Rejected] = []
     eligible: list[PromotionSpec] = []
     for spec in ordered:
-        reason = why_not(spec, facts)
-        if reason is None:
+        refusal = why_not(spec, facts)
+        if refusal is None:
             eligible.append(spec)
         else:
-            rejected.append(Rejected(spec.id, spec.name, reason, spec.code))
+            rejected.append(Rejected(spec.id, spec.name, refusal, spec.code))
     stack = [s for s in eligible if not s.exclusive]
     options: list[tuple[list[PromotionSpec], dict[str, int], int, list[Applied]]] = []
     options.append((stack, *_apply(stack, facts)))
@@ -291,11 +323,15 @@ def evaluate(specs: Iterable[PromotionSpec], facts: CartFacts) -> Outcome:
         if spec.id in taken:
             continue
         if spec in chosen:
-            reason = "nothing left to discount"
+            reason = Phrase(N_("nothing left to discount"))
         elif spec.exclusive:
-            reason = f"cannot be combined; {best_name or 'another offer'} gives more"
+            reason = (
+                Phrase(N_("cannot be combined; %(names)s gives more"), names=best_name)
+                if best_name
+                else Phrase(N_("cannot be combined with another offer"))
+            )
         else:
-            reason = f"not combinable with {best_name}"
+            reason = Phrase(N_("not combinable with %(names)s"), names=best_name)
         rejected.append(Rejected(spec.id, spec.name, reason, spec.code))
     gifts = tuple(
         s.gift_variant_id for s in chosen if s.reward == Reward.GIFT_ITEM and s.gift_variant_id
@@ -332,11 +368,11 @@ class VoucherState:
 def voucher_refusal(state: VoucherState) -> str | None:
     """Why a typed code cannot be used now (None: it may be)."""
     if not state.exists:
-        return "unknown voucher code"
+        return Phrase(N_("unknown voucher code"))
     if not state.active:
-        return "this voucher is no longer valid"
+        return Phrase(N_("this voucher is no longer valid"))
     if state.limit is not None and state.used >= state.limit:
-        return "this voucher has been used up"
+        return Phrase(N_("this voucher has been used up"))
     if state.per_customer_limit is not None and state.used_by_customer >= state.per_customer_limit:
-        return "you have already used this voucher"
+        return Phrase(N_("you have already used this voucher"))
     return None
