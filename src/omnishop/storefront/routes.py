@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
 from omnishop.content import service as content
+from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
 from omnishop.reviews import service as reviews
@@ -51,16 +52,17 @@ class PageRoute(APIRoute):
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
+WRITING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work (pages only read, but the rule is the same: commit once)."""
+    """The request's unit of work (commit once). Forms write; so does a signed-in buyer's page
+    view (the customer token's last use): those declare it up front, so SQLite queues them
+    behind other writers instead of failing to upgrade a read transaction."""
     database: Database = request.app.state.database
-    async with database.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    writes = request.method in WRITING_METHODS or "customer" in request.cookies
+    async with unit_of_work(database.sessions, writes=writes) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
