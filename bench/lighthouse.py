@@ -30,7 +30,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.results import append  # noqa: E402
-from bench.storefront import WORK, build, free_port  # noqa: E402
+from bench.storefront import ensure_shop, free_port  # noqa: E402
 
 CACHE = Path(os.environ.get("OMNISHOP_LIGHTHOUSE_DIR", Path.home() / ".cache/omnishop-lighthouse"))
 CHROMIUM = os.environ.get("OMNISHOP_CHROMIUM", "/usr/bin/chromium")
@@ -96,13 +96,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
     binary = lighthouse_bin()
-    WORK.mkdir(parents=True, exist_ok=True)
-    db = WORK / "shop.db"
-    url = f"sqlite+aiosqlite:///{db}"
-    if not db.exists():
-        import asyncio
-
-        asyncio.run(build(url, args.data_dir))
+    url = ensure_shop(args.data_dir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
