@@ -12,9 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.conversations import content as bodies
 from omnishop.conversations import handoff, window_rules, wire
-from omnishop.conversations.events import ConversationHandedOff, MessageQueued, MessageSent
+from omnishop.conversations.events import (
+    ConversationAssigned,
+    ConversationHandedBack,
+    ConversationHandedOff,
+    ConversationResolved,
+    MessageQueued,
+    MessageReceived,
+    MessageSent,
+)
 from omnishop.conversations.models import Conversation, Message
-from omnishop.kernel import clock, outbox, schedule
+from omnishop.kernel import clock, outbox, realtime, schedule
 from omnishop.kernel.db import step_outside, unit_of_work
 from omnishop.kernel.events import handles
 from omnishop.kernel.logging import get_logger
@@ -165,3 +173,91 @@ async def assign_waiting(session: AsyncSession) -> int:
 @schedule.every(30, "conversations.reassign_stale")
 async def reassign_stale(session: AsyncSession) -> int:
     return await handoff.reassign_stale(session=session)
+
+
+# --- realtime: the inbox and chat widgets follow every change (after commit) ----------------
+
+
+def inbox_channel() -> str:
+    return "inbox"
+
+
+def conversation_channel(conversation_id: uuid.UUID | str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+async def _publish_message(session: AsyncSession, message_id: uuid.UUID) -> None:
+    row = await session.get(Message, message_id, populate_existing=True)
+    if row is None:
+        return
+    data = {
+        "type": "message",
+        "conversation_id": str(row.conversation_id),
+        "message_id": str(row.id),
+        "direction": row.direction,
+        "author": row.author,
+        "kind": row.kind,
+        "body": row.body,
+        "status": row.status,
+        "created_at": row.created_at.isoformat(),
+    }
+    live = realtime.broadcaster()
+    await live.publish(conversation_channel(row.conversation_id), data)
+    await live.publish(inbox_channel(), data)
+
+
+async def _publish_conversation(
+    session: AsyncSession, conversation_id: uuid.UUID, what: str
+) -> None:
+    row = await session.get(Conversation, conversation_id, populate_existing=True)
+    if row is None:
+        return
+    data = {
+        "type": "conversation",
+        "event": what,
+        "conversation_id": str(row.id),
+        "status": row.status,
+        "assigned_staff_id": str(row.assigned_staff_id) if row.assigned_staff_id else None,
+        "waiting_since": row.waiting_since.isoformat() if row.waiting_since else None,
+        "handoff_reason": row.handoff_reason,
+        "language": row.language,
+        "platform": row.platform,
+    }
+    live = realtime.broadcaster()
+    await live.publish(conversation_channel(row.id), data)
+    await live.publish(inbox_channel(), data)
+
+
+@handles(MessageReceived)
+async def publish_received(session: AsyncSession, event: MessageReceived) -> None:
+    await _publish_message(session, event.message_id)
+
+
+@handles(MessageQueued)
+async def publish_queued(session: AsyncSession, event: MessageQueued) -> None:
+    await _publish_message(session, event.message_id)
+
+
+@handles(MessageSent)
+async def publish_sent(session: AsyncSession, event: MessageSent) -> None:
+    await _publish_message(session, event.message_id)
+
+
+@handles(ConversationHandedOff)
+async def publish_handed_off(session: AsyncSession, event: ConversationHandedOff) -> None:
+    await _publish_conversation(session, event.conversation_id, "handed_off")
+
+
+@handles(ConversationAssigned)
+async def publish_assigned(session: AsyncSession, event: ConversationAssigned) -> None:
+    await _publish_conversation(session, event.conversation_id, "assigned")
+
+
+@handles(ConversationHandedBack)
+async def publish_handed_back(session: AsyncSession, event: ConversationHandedBack) -> None:
+    await _publish_conversation(session, event.conversation_id, "handed_back")
+
+
+@handles(ConversationResolved)
+async def publish_resolved(session: AsyncSession, event: ConversationResolved) -> None:
+    await _publish_conversation(session, event.conversation_id, "resolved")

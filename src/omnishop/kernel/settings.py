@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Telegram Mini App: the bot's token signs initData; older signatures are refused.
     telegram_bot_token: str = ""
     telegram_init_max_age_seconds: int = 86400
+    # Realtime fan-out (inbox, chat widget): memory:// serves one process; redis://host:6379/0
+    # lets several serve/worker processes share updates.
+    realtime_url: str = "memory://"
 
 
 @lru_cache

@@ -1,0 +1,88 @@
+"""Realtime fan-out (inbox updates, chat widgets) over the ``broadcaster`` library.
+
+``memory://`` by default: one process (the embedded demo, where the worker runs inside
+``serve``). Set ``OMNISHOP_REALTIME_URL=redis://host:6379/0`` so several server and worker
+processes share the same channels. Messages are JSON objects. Publish only after commit:
+from outbox handlers, never from inside a service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from broadcaster import Broadcast
+
+
+class Realtime:
+    """A lazily connected broadcaster; reconnects when used from another event loop (tests,
+    a CLI command), since the underlying queues belong to one loop."""
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._broadcast: Broadcast | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def _ready(self) -> Broadcast:
+        loop = asyncio.get_running_loop()
+        if self._broadcast is not None and self._loop is loop:
+            return self._broadcast
+        if self._lock is None or self._loop is not loop:
+            self._lock = asyncio.Lock()
+            self._broadcast = None
+            self._loop = loop
+        async with self._lock:
+            if self._broadcast is None:
+                broadcast = Broadcast(self.url)
+                await broadcast.connect()
+                self._broadcast = broadcast
+        return self._broadcast
+
+    async def publish(self, channel: str, data: dict[str, Any]) -> None:
+        """Send ``data`` to every current subscriber of ``channel`` (in every process that
+        shares the backend); nobody listening is fine."""
+        broadcast = await self._ready()
+        await broadcast.publish(channel, json.dumps(data, default=str, separators=(",", ":")))
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """``async with realtime.subscribe("inbox") as messages: async for m in messages``."""
+        broadcast = await self._ready()
+        async with broadcast.subscribe(channel) as subscriber:
+
+            async def messages() -> AsyncIterator[dict[str, Any]]:
+                async for event in subscriber:  # type: ignore[union-attr]
+                    if event is None:
+                        return
+                    yield json.loads(event.message)
+
+            yield messages()
+
+    async def close(self) -> None:
+        if self._broadcast is not None and self._loop is asyncio.get_running_loop():
+            await self._broadcast.disconnect()
+        self._broadcast = None
+
+
+_realtime: Realtime | None = None
+
+
+def configure(url: str) -> Realtime:
+    """Point the process's broadcaster at ``url`` (app and worker start-up)."""
+    global _realtime
+    if _realtime is None or _realtime.url != url:
+        _realtime = Realtime(url)
+    return _realtime
+
+
+def broadcaster() -> Realtime:
+    """The process's broadcaster (``OMNISHOP_REALTIME_URL``, memory:// when unset)."""
+    if _realtime is None:
+        from omnishop.kernel.settings import get_settings
+
+        return configure(get_settings().realtime_url)
+    return _realtime
