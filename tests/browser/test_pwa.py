@@ -76,3 +76,14 @@ def test_offline_shows_the_offline_page_and_keeps_the_cart(phone: Page) -> None:
     expect(phone.locator(".line")).to_have_count(1)
     assert phone.locator(".line input[name=quantity]").first.input_value() == quantity
     assert re.search(r"/cart", phone.url)
+
+
+def test_suggestions_appear_while_typing_and_open_the_product(phone: Page) -> None:
+    phone.goto("/")
+    phone.locator("#q").press_sequentially("far c", delay=60)
+    first = phone.locator("#q-suggest .suggest a").first
+    expect(first).to_be_visible()
+    screenshot(phone, "search-suggestions")
+    first.click()
+    phone.wait_for_url(re.compile(r"/(p|c)/"))
+    expect(phone.locator("h1")).to_be_visible()

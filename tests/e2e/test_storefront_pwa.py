@@ -418,3 +418,29 @@ async def test_canonical_is_the_page_itself_unless_the_address_names_a_language(
     assert (
         '<link rel="canonical" href="http://testserver/c/kitchen-chainik?lang=en">' in pinned.text
     )
+
+
+async def test_suggestions_as_you_type_are_links_to_products_and_categories(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await make_shop(sessions)
+
+    ru = await client.get("/search/suggest?q=чай", headers={"HX-Request": "true"})
+    en = await client.get("/search/suggest?q=stee&lang=en")
+    short = await client.get("/search/suggest?q=ч")
+    none = await client.get("/search/suggest?q=zzzzzz")
+
+    assert ru.status_code == 200
+    assert '<a href="/p/chainik">Чайник стальной</a>' in ru.text
+    assert 'role="listbox"' in ru.text and "<html" not in ru.text
+    assert '<a href="/p/chainik">Steel kettle</a>' in en.text
+    assert short.text.strip() == "" and none.text.strip() == ""
+
+
+async def test_the_search_box_is_wired_for_suggestions(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await make_shop(sessions)
+    html = (await client.get("/")).text
+    assert 'aria-controls="q-suggest"' in html and 'id="q-suggest"' in html
+    assert "/search/suggest?q=" in (await client.get(pwa.url("app.js"))).text

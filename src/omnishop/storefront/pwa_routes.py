@@ -14,12 +14,13 @@ from omnishop.customers import push
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.orders import service as orders
 from omnishop.search.schemas import SearchQuery
-from omnishop.storefront import pwa, queries
+from omnishop.storefront import pwa, queries, suggest_routes
 from omnishop.storefront.i18n import TEMPLATES, pick_locale
 from omnishop.storefront.routes import PageRoute, SessionDep, ShopDep, render
 from omnishop.storefront.web import CustomerDep, settings_of
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+router.include_router(suggest_routes.router)
 YEAR = "public, max-age=31536000, immutable"
 SITEMAP_LIMIT = 5000
 

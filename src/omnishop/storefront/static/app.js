@@ -34,6 +34,30 @@
     if (box) box.hidden = true;
   });
 
+  /* Suggestions as you type: the server renders the list (product and category links). */
+  var q = doc.getElementById("q"), box = doc.getElementById("q-suggest");
+  if (q && box && window.fetch) {
+    var timer, last = "", pending = null;
+    q.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var text = q.value.trim();
+        if (text.length < 2) { box.innerHTML = ""; last = ""; return; }
+        if (text === last) return;
+        last = text;
+        if (pending) pending.abort();
+        pending = window.AbortController ? new AbortController() : null;
+        fetch("/search/suggest?q=" + encodeURIComponent(text),
+          {headers: {"HX-Request": "true"}, signal: pending && pending.signal})
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { box.innerHTML = html; })
+          .catch(function () {});
+      }, 150);
+    });
+    q.addEventListener("keydown", function (e) { if (e.key === "Escape") box.innerHTML = ""; });
+    doc.addEventListener("click", function (e) { if (!box.contains(e.target) && e.target !== q) box.innerHTML = ""; });
+  }
+
   /* Web push opt-in: a button the confirmation page shows; never asked on a first visit. */
   var optin = doc.querySelector("[data-push-optin]");
   if (optin && "PushManager" in window && "serviceWorker" in navigator && window.Notification &&
