@@ -87,3 +87,44 @@ def test_suggestions_appear_while_typing_and_open_the_product(phone: Page) -> No
     first.click()
     phone.wait_for_url(re.compile(r"/(p|c)/"))
     expect(phone.locator("h1")).to_be_visible()
+
+
+FAKE_TELEGRAM = """
+window.__tg = {calls: []};
+window.Telegram = {WebApp: {
+  initData: "", initDataUnsafe: {},
+  themeParams: {bg_color: "#17212b", text_color: "#f5f5f5", button_color: "#5288c1",
+                button_text_color: "#ffffff", link_color: "#6ab3f3"},
+  ready: function () { __tg.calls.push("ready"); },
+  expand: function () { __tg.calls.push("expand"); },
+  MainButton: {setText: function (t) { __tg.main = t; },
+               show: function () { __tg.calls.push("main"); },
+               onClick: function (f) { __tg.click = f; }},
+  BackButton: {show: function () { __tg.calls.push("back"); }, onClick: function () {}}
+}};
+"""
+
+
+def test_mini_app_mode_follows_telegram_theme_and_puts_checkout_on_the_main_button(
+    phone: Page,
+) -> None:
+    find_and_add(phone, "far cry")
+    # Telegram's own script cannot load here: a stand-in WebApp object records the calls.
+    phone.route("https://telegram.org/**", lambda route: route.fulfill(body="", status=200))
+    phone.add_init_script(FAKE_TELEGRAM)
+    phone.context.add_cookies([{"name": "tg", "value": "1", "url": phone.url}])
+
+    phone.goto("/cart")
+    phone.wait_for_function("window.__tg && window.__tg.main")
+
+    assert phone.evaluate("__tg.main") == "Оформление заказа"
+    assert (
+        phone.evaluate(
+            "getComputedStyle(document.documentElement).getPropertyValue('--bg')"
+        ).strip()
+        == "#17212b"
+    )
+    assert "ready" in phone.evaluate("__tg.calls")
+    screenshot(phone, "telegram-mini-app-cart")
+    phone.evaluate("__tg.click()")
+    phone.wait_for_url(re.compile(r"/checkout"))
