@@ -19,6 +19,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "omnishop.orders.pickup_jobs",
     "omnishop.orders.push_jobs",
     "omnishop.conversations.jobs",
+    "omnishop.conversations.notification_jobs",
 )
 
 

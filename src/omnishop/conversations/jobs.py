@@ -119,13 +119,14 @@ async def record_result(
 
 @schedule.every(5, "conversations.retry_sends")
 async def retry_sends(session: AsyncSession) -> int:
-    """Queue again the messages whose back-off is over (and sends whose worker died)."""
+    """Queue again the messages whose back-off is over, sends whose worker died, and those
+    held back by quiet hours."""
     now = clock.now()
     due = list(
         await session.execute(
             select(Message.id, Message.conversation_id, Message.status)
             .where(
-                Message.status.in_(("retrying", "sending")),
+                Message.status.in_(("retrying", "sending", "scheduled")),
                 Message.next_attempt_at <= now,
             )
             .order_by(Message.next_attempt_at)

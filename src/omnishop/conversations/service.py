@@ -250,8 +250,14 @@ async def send(
     author: Author,
     staff_id: uuid.UUID | None = None,
     trigger: str | None = None,
+    key: str | None = None,
+    not_before: datetime | None = None,
 ) -> MessageInfo:
     """Queue a message to the customer: stored now, sent by the outbox handler after commit.
+
+    ``trigger`` names the event behind an unasked message (window_rules.TEMPLATES); ``key``
+    (stored instead of it) makes a notification findable for dedupe and caps; ``not_before``
+    holds it back (quiet hours) until the retry job releases it.
 
     Refused (409) when the bot speaks while a human holds the thread, when an operator who
     does not hold it replies, or outside a platform's window without an allowed template or
@@ -288,6 +294,7 @@ async def send(
             ),
         )
     body = bodies.outbound_body(content)
+    stored_trigger = key or trigger
     channel = await channels.get(session=session, channel_id=conversation.channel_id)
     row = Message(
         conversation_id=conversation.id,
@@ -297,8 +304,9 @@ async def send(
         staff_id=staff_id,
         kind=bodies.outbound_kind(content),
         body=body,
-        status="queued",
-        trigger=trigger,
+        status="scheduled" if not_before is not None and not_before > now else "queued",
+        next_attempt_at=not_before if not_before is not None and not_before > now else None,
+        trigger=stored_trigger[:60] if stored_trigger else None,
         created_at=now,
     )
     session.add(row)
@@ -307,7 +315,10 @@ async def send(
         conversation.waiting_since = None
     conversation.last_outbound_at = now
     await session.flush()
-    await outbox.emit(session, MessageQueued(conversation_id=conversation.id, message_id=row.id))
+    if row.status == "queued":
+        await outbox.emit(
+            session, MessageQueued(conversation_id=conversation.id, message_id=row.id)
+        )
     await session.flush()
     return MessageInfo.of(row)
 

@@ -1,0 +1,137 @@
+"""Unasked messages on both engines: only with consent, once per event, capped per day, held
+through the customer's quiet hours, templated outside WhatsApp's window, with a stop line."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.conversations import jobs, notifications, service
+from omnishop.conversations.models import Message
+from omnishop.customers.models import Customer
+from omnishop.kernel import clock
+from tests.integration.conversations_fixtures import channel, inbound
+
+NOON_UTC = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
+
+
+async def chat(
+    session: AsyncSession, platform: str, *, opt_in: bool, sent_at: datetime | None = None
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A customer (in Russia) who wrote to us, and who said START when ``opt_in``."""
+    code = await channel(session, platform)
+    sender = f"s-{uuid.uuid4().hex[:8]}"
+    got = await service.receive(
+        session=session, message=inbound(platform, code, sender, sent_at=sent_at)
+    )
+    if opt_in:
+        await service.receive(
+            session=session,
+            message=inbound(platform, code, sender, kind="opt_in", text="START", sent_at=sent_at),
+        )
+    assert got.customer_id is not None and got.conversation_id is not None
+    customer = await session.get(Customer, got.customer_id)
+    assert customer is not None
+    customer.country = "RU"
+    await session.flush()
+    return got.customer_id, got.conversation_id
+
+
+async def notify(session: AsyncSession, customer_id: uuid.UUID, ref: str = "o1", **kw: str):
+    return await notifications.notify_order(
+        session=session,
+        customer_id=customer_id,
+        trigger=kw.pop("trigger", "order_paid"),
+        reference=ref,
+        number="A-1001",
+        **kw,
+    )
+
+
+async def test_without_consent_nothing_is_sent(session: AsyncSession) -> None:
+    clock.freeze(NOON_UTC)
+    customer_id, _ = await chat(session, "telegram", opt_in=False)
+    assert (await notify(session, customer_id)).reason == "no_consent"
+    assert await session.scalar(select(Message.id).where(Message.direction == "out")) is None
+
+
+async def test_an_opted_in_customer_hears_once_per_event_with_a_way_to_stop(
+    session: AsyncSession,
+) -> None:
+    clock.freeze(NOON_UTC)
+    customer_id, conversation_id = await chat(session, "telegram", opt_in=True)
+
+    first = await notify(session, customer_id, url="https://shop.example/order/t")
+    again = await notify(session, customer_id, url="https://shop.example/order/t")
+
+    assert first.sent and first.reason == "queued"
+    assert again.reason == "duplicate"
+    [message] = [
+        m
+        for m in await service.history(session=session, conversation_id=conversation_id)
+        if m.direction == "out"
+    ]
+    assert "A-1001" in message.body["text"] and "STOP" in message.body["text"]
+    assert message.body["buttons"][0]["url"] == "https://shop.example/order/t"
+
+
+async def test_stop_ends_the_notifications(session: AsyncSession) -> None:
+    clock.freeze(NOON_UTC)
+    customer_id, conversation_id = await chat(session, "sms", opt_in=True)
+    info = await service.get(session=session, conversation_id=conversation_id)
+    code = "sms-t"
+    await service.receive(
+        session=session,
+        message=inbound("sms", code, info.external_sender_id, kind="opt_out", text="STOP"),
+    )
+    assert (await notify(session, customer_id)).reason == "no_consent"
+
+
+async def test_the_daily_cap_holds(session: AsyncSession) -> None:
+    clock.freeze(NOON_UTC)
+    customer_id, _ = await chat(session, "telegram", opt_in=True)
+    outcomes = [(await notify(session, customer_id, ref=f"o{n}")).reason for n in range(4)]
+    assert outcomes == ["queued", "queued", "queued", "capped"]
+    clock.freeze(NOON_UTC + timedelta(days=1, minutes=1))
+    assert (await notify(session, customer_id, ref="o9")).reason == "queued"
+
+
+async def test_quiet_hours_hold_the_message_until_morning(session: AsyncSession) -> None:
+    late = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
+    clock.freeze(late)
+    customer_id, _ = await chat(session, "telegram", opt_in=True)
+
+    held = await notify(session, customer_id)
+
+    assert held.reason == "scheduled"
+    row = await session.get(Message, held.message_id)
+    assert row is not None and row.next_attempt_at == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+    clock.freeze(datetime(2026, 3, 3, 5, 0, tzinfo=UTC))
+    assert await jobs.retry_sends(session) == 0
+    clock.freeze(datetime(2026, 3, 3, 6, 1, tzinfo=UTC))
+    assert await jobs.retry_sends(session) == 1
+    await session.refresh(row)
+    assert row.status == "queued"
+
+
+async def test_outside_whatsapps_window_the_template_of_the_event_is_used(
+    session: AsyncSession,
+) -> None:
+    clock.freeze(NOON_UTC)
+    customer_id, _ = await chat(
+        session, "whatsapp", opt_in=True, sent_at=NOON_UTC - timedelta(days=3)
+    )
+
+    shipped = await notify(session, customer_id, trigger="order_shipped", tracking="RU123")
+
+    row = await session.get(Message, shipped.message_id)
+    assert row is not None
+    assert row.body["template"] == {
+        "name": "order_shipped",
+        "language": "ru",
+        "parameters": ["A-1001"],
+    }
+    assert "RU123" in row.body["text"]
