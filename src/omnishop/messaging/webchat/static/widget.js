@@ -1,0 +1,165 @@
+/* omnishop web chat widget. Embed: <script src="https://SHOP/webchat/widget.js" defer
+   data-channel="webchat"></script>. No framework; nothing is fetched until the chat opens.
+   Messages in: POST (the browser's message id makes a retry the same message).
+   Messages out: SSE; EventSource resends Last-Event-ID on reconnect, and ids already shown
+   are skipped, so a flaky phone connection neither loses nor repeats a message. */
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  if (!me || window.omnishopChat) return;
+  var shop = new URL(me.src, location.href).origin;
+  var channel = me.getAttribute("data-channel") || "webchat";
+  var base = shop + "/webchat/" + encodeURIComponent(channel);
+  var key = "omnishop.webchat." + channel;
+  var T = {
+    en: ["Chat", "Chat with us", "Write a message…", "Send", "Talk to a human", "Close",
+         "Add to cart", "Could not send. Retrying…"],
+    ru: ["Чат", "Напишите нам", "Сообщение…", "Отправить", "Позвать оператора", "Закрыть",
+         "В корзину", "Не отправлено. Пробуем ещё…"],
+    ka: ["ჩატი", "მოგვწერეთ", "შეტყობინება…", "გაგზავნა", "ოპერატორთან დაკავშირება", "დახურვა",
+         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…"]
+  };
+  var lang = (document.documentElement.lang || "ru").slice(0, 2);
+  var t = T[lang] || T.en;
+  var token = null, source = null, seen = {}, box, list, input;
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text) e.textContent = text;
+    return e;
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16)), h = [];
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    for (var i = 0; i < 16; i++) h.push((b[i] + 256).toString(16).slice(1));
+    return h.join("").replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, "$1-$2-$3-$4-$5");
+  }
+  function css() {
+    var s = el("style");
+    s.textContent =
+      ".oc-open{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:24px;" +
+      "padding:12px 18px;background:#0b6e4f;color:#fff;font:600 16px system-ui;box-shadow:0 2px 8px #0004}" +
+      ".oc-box{position:fixed;right:0;bottom:0;z-index:2147483001;display:flex;flex-direction:column;" +
+      "width:100%;max-width:380px;height:min(600px,100dvh);background:#fff;color:#111;" +
+      "box-shadow:0 0 16px #0005;font:15px/1.4 system-ui}" +
+      ".oc-box[hidden]{display:none}.oc-head{display:flex;justify-content:space-between;align-items:center;" +
+      "padding:10px 12px;background:#0b6e4f;color:#fff}.oc-head button{background:none;border:0;color:#fff;font-size:22px}" +
+      ".oc-list{flex:1;overflow-y:auto;padding:8px;display:flex;flex-direction:column;gap:6px}" +
+      ".oc-msg{max-width:85%;padding:8px 10px;border-radius:12px;background:#eef2f1;white-space:pre-wrap;word-wrap:break-word}" +
+      ".oc-msg.oc-mine{align-self:flex-end;background:#d7f0e6}.oc-card{border:1px solid #ccc;border-radius:10px;padding:8px;margin-top:6px;background:#fff}" +
+      ".oc-card img{max-width:100%;border-radius:6px}.oc-card b{display:block}" +
+      ".oc-btn{display:inline-block;margin:4px 4px 0 0;padding:8px 12px;border:1px solid #0b6e4f;border-radius:8px;" +
+      "background:#fff;color:#0b6e4f;font:inherit;text-decoration:none;cursor:pointer}" +
+      ".oc-form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}.oc-form input{flex:1;min-width:0;padding:10px;font:inherit}" +
+      ".oc-form button{padding:10px 12px;border:0;border-radius:8px;background:#0b6e4f;color:#fff;font:inherit}";
+    document.head.appendChild(s);
+  }
+  function button(b) {
+    if (b.url) return el("a", { "class": "oc-btn", href: new URL(b.url, shop).href }, b.label);
+    var btn = el("button", { "class": "oc-btn", type: "button" }, b.label);
+    btn.addEventListener("click", function () { press(b); });
+    return btn;
+  }
+  function press(b) {
+    var m = /^cart:add:([0-9a-f-]{36})$/.exec(b.payload || "");
+    if (m) {  // the shop's own cart form: the same cart (and checkout) as its product pages
+      var f = el("form", { method: "post", action: shop + "/cart/add" });
+      f.appendChild(el("input", { type: "hidden", name: "variant_id", value: m[1] }));
+      f.appendChild(el("input", { type: "hidden", name: "quantity", value: "1" }));
+      document.body.appendChild(f);
+      f.submit();
+      return;
+    }
+    post({ payload: b.payload });
+  }
+  function draw(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = 1;
+    var row = el("div", { "class": "oc-msg" + (m.mine ? " oc-mine" : ""), "data-id": m.id,
+                          "data-author": m.author }, m.text || (m.mine ? m.payload : "") || "");
+    if (m.image_url) row.appendChild(el("img", { src: m.image_url, alt: "", style: "max-width:100%" }));
+    (m.cards || []).forEach(function (c) {
+      var card = el("div", { "class": "oc-card" });
+      if (c.image_url) card.appendChild(el("img", { src: c.image_url, alt: "", loading: "lazy" }));
+      card.appendChild(el("b", {}, c.title));
+      if (c.subtitle) card.appendChild(el("span", {}, c.subtitle));
+      (c.buttons || []).forEach(function (b) { card.appendChild(button(b)); });
+      row.appendChild(card);
+    });
+    (m.buttons || []).forEach(function (b) { row.appendChild(button(b)); });
+    if (m.location) row.appendChild(el("a", { "class": "oc-btn", target: "_blank", rel: "noopener",
+      href: "https://www.openstreetmap.org/?mlat=" + m.location.latitude + "&mlon=" + m.location.longitude },
+      m.location.title || "📍"));
+    list.appendChild(row);
+    list.scrollTop = list.scrollHeight;
+  }
+  function post(body, tries) {
+    body.id = body.id || uuid();
+    tries = tries || 0;
+    return fetch(base + "/messages", {
+      method: "POST", credentials: "include",
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status >= 500 || r.status === 429) throw new Error(String(r.status));
+    }).catch(function () {
+      if (tries < 5) setTimeout(function () { post(body, tries + 1); }, 1000 * (tries + 1));
+    });
+  }
+  function listen() {
+    if (source) return;
+    source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
+    source.addEventListener("message", function (e) { draw(JSON.parse(e.data)); });
+  }
+  function start() {
+    return fetch(base + "/session", {
+      method: "POST", credentials: "include", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: localStorage.getItem(key) })
+    }).then(function (r) { return r.json(); }).then(function (s) {
+      token = s.token;
+      localStorage.setItem(key, token);
+      listen();
+    });
+  }
+  function open() {
+    if (!box) build();
+    box.hidden = false;
+    (token ? Promise.resolve() : start()).then(function () { input.focus(); });
+  }
+  function build() {
+    box = el("section", { "class": "oc-box", id: "omnishop-chat", role: "dialog", "aria-label": t[1] });
+    var head = el("div", { "class": "oc-head" });
+    head.appendChild(el("b", {}, t[1]));
+    var human = el("button", { type: "button", "class": "oc-human", title: t[4] }, "🙋");
+    human.addEventListener("click", function () { post({ text: t[4] }); });
+    var close = el("button", { type: "button", "aria-label": t[5] }, "×");
+    close.addEventListener("click", function () { box.hidden = true; });
+    head.appendChild(human); head.appendChild(close);
+    list = el("div", { "class": "oc-list", "aria-live": "polite" });
+    var form = el("form", { "class": "oc-form" });
+    input = el("input", { name: "text", maxlength: "4000", autocomplete: "off", placeholder: t[2],
+                          "aria-label": t[2] });
+    form.appendChild(input);
+    form.appendChild(el("button", { type: "submit" }, t[3]));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value.trim();
+      if (!text || !token) return;
+      input.value = "";
+      post({ text: text });
+    });
+    box.appendChild(head); box.appendChild(list); box.appendChild(form);
+    document.body.appendChild(box);
+  }
+  function boot() {
+    var launcher = el("button", { "class": "oc-open", type: "button", id: "omnishop-chat-open" }, t[0]);
+    launcher.addEventListener("click", open);
+    css();
+    document.body.appendChild(launcher);
+  }
+  window.omnishopChat = { open: open };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
