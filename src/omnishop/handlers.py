@@ -12,13 +12,14 @@ HANDLER_MODULES: tuple[str, ...] = (
     "omnishop.orders.jobs",
     "omnishop.checkout.jobs",
     "omnishop.webhooks.jobs",
-    "omnishop.customers.jobs",
     "omnishop.reviews.jobs",
     "omnishop.loyalty.jobs",
+    "omnishop.reviews.jobs",
     "omnishop.customers.jobs",
     "omnishop.orders.pickup_jobs",
     "omnishop.orders.push_jobs",
     "omnishop.conversations.jobs",
+    "omnishop.conversations.bot.jobs",
     "omnishop.conversations.notification_jobs",
 )
 

@@ -1,0 +1,316 @@
+"""The bot's turn: load the dialogue state, understand the message (rules, then the intent
+model), fill the step a flow waits on or switch topic (pausing the half-done flow), hand off
+to a person when asked, angry, sent a photo or not understood twice, and reply through
+``conversations.service.send``. Run by the MessageReceived handler (bot/jobs.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.channels import service as channels
+from omnishop.conversations import handoff, service
+from omnishop.conversations import rules as conversation_rules
+from omnishop.conversations.bot import intents, rules, shop
+from omnishop.conversations.bot.shop import Turn
+from omnishop.conversations.bot.texts import t
+from omnishop.conversations.models import BOT, Conversation, DialogueState, Message
+from omnishop.conversations.schemas import MessageInfo
+from omnishop.conversations.wire import Button, Location, OutboundContent
+from omnishop.kernel import clock
+from omnishop.kernel.settings import get_settings
+
+# A flow left alone this long starts afresh (the cart stays).
+TIMEOUT = timedelta(minutes=30)
+
+_model: intents.IntentModel | None = None
+
+
+async def model() -> intents.IntentModel:
+    """The intent model, loaded (or trained) once per process, off the event loop."""
+    global _model
+    if _model is None:
+        _model = await asyncio.to_thread(intents.default_model)
+    return _model
+
+
+async def _state(session: AsyncSession, conversation_id: uuid.UUID) -> DialogueState:
+    state = await session.get(DialogueState, conversation_id)
+    if state is not None:
+        return state
+    state = DialogueState(conversation_id=conversation_id, slots={}, paused=[])
+    try:
+        async with session.begin_nested():
+            session.add(state)
+            await session.flush()
+    except IntegrityError:  # another worker made it first
+        found = await session.get(DialogueState, conversation_id)
+        assert found is not None
+        return found
+    return state
+
+
+async def answer(
+    *, session: AsyncSession, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> list[MessageInfo]:
+    """Answer one stored inbound message, once (a redelivered event changes nothing), and only
+    while the bot holds the conversation. Returns the replies queued."""
+    conversation = await session.get(Conversation, conversation_id)
+    message = await session.get(Message, message_id)
+    if conversation is None or message is None or conversation.status != BOT:
+        return []
+    state = await _state(session, conversation_id)
+    if state.slots.get("_last") == str(message_id):
+        return []
+    now = clock.now()
+    if state.expires_at is not None and state.expires_at <= now:
+        kept, _ = rules.split_slots(state.slots)
+        state.flow, state.step, state.slots, state.paused = None, None, kept, []
+    body = message.body or {}
+    text = str(body.get("text") or "").strip()
+    language = (
+        rules.language_of(text)
+        if sum(c.isalpha() for c in text) >= 2
+        else str(state.slots.get("_lang") or conversation.language)
+    )
+    settings = get_settings()
+    turn = Turn(
+        session=session,
+        conversation=conversation,
+        channel=await channels.get(session=session, channel_id=conversation.channel_id),
+        state=state,
+        language=language,
+        base_url=settings.base_url,
+    )
+    reason = await _dispatch(turn, message.kind, text, body)
+    turn.set(_last=str(message_id), _lang=language)
+    state.expires_at = now + TIMEOUT
+    if reason is None and state.paused and state.flow is None and message.kind != "button":
+        turn.say(
+            t("resume", language),
+            buttons=(Button(t("resume.button", language), payload=rules.payload("resume")),),
+        )
+    sent = [
+        await service.send(
+            session=session, conversation_id=conversation_id, content=c, author="bot"
+        )
+        for c in turn.replies
+    ]
+    if reason is not None:
+        sent.append(
+            await service.send(
+                session=session,
+                conversation_id=conversation_id,
+                content=OutboundContent(text=t("handoff", language)),
+                author="bot",
+            )
+        )
+        await handoff.handoff(
+            session=session,
+            conversation_id=conversation_id,
+            reason=reason,
+            summary=await _summary(turn, reason),
+        )
+    await session.flush()
+    return sent
+
+
+async def _summary(turn: Turn, reason: str) -> str:
+    thread = await service.history(
+        session=turn.session, conversation_id=turn.conversation.id, limit=20
+    )
+    said = [
+        str(m.body.get("text") or m.body.get("media", {}).get("url") or m.kind)
+        for m in thread
+        if m.direction == "in"
+    ]
+    return rules.handoff_summary(
+        reason=reason,
+        intent=turn.slots.get("_intent"),
+        language=turn.language,
+        slots=turn.slots,
+        recent=said,
+    )
+
+
+async def _dispatch(turn: Turn, kind: str, text: str, body: dict[str, Any]) -> str | None:
+    """Do what the message asks; the handoff reason when a person must take over."""
+    if kind == "image":
+        return "photo"
+    if kind == "location" and isinstance(body.get("location"), dict):
+        loc = body["location"]
+        await shop.stores(turn, Location(float(loc["latitude"]), float(loc["longitude"])))
+        return None
+    if kind == "order" and isinstance(body.get("order_items"), list):
+        await shop.whatsapp_order(turn, list(body["order_items"]))
+        return None
+    if kind == "button":
+        parsed = rules.parse_payload(str(body.get("payload") or ""))
+        if parsed is not None:
+            await handoff.note_confidence(
+                session=turn.session, conversation_id=turn.conversation.id, confident=True
+            )
+            return await _button(turn, *parsed)
+    if kind in ("text", "button") and text:
+        return await _text(turn, text)
+    return None
+
+
+async def _button(turn: Turn, action: str, arg: str | None) -> str | None:
+    if action in ("menu", "start"):
+        turn.go(None)
+        turn.say(t("greeting", turn.language), buttons=shop.menu(turn))
+    elif action == "search":
+        turn.go("search", "ask")
+        turn.say(t("ask.product", turn.language))
+    elif action == "more":
+        await shop.more(turn)
+    elif action == "pick" and arg:
+        await shop.pick(turn, arg)
+    elif action == "add" and arg:
+        await shop.add(turn, uuid.UUID(arg))
+    elif action == "cart":
+        await shop.show_cart(turn)
+    elif action == "dec" and arg:
+        await shop.change_line(turn, arg, -1)
+    elif action == "checkout":
+        await shop.pay(turn)
+    elif action == "orders":
+        await shop.list_orders(turn, then="order")
+    elif action == "order":
+        await shop.order_status(turn, arg)
+    elif action == "return":
+        await shop.start_return(turn, arg)
+    elif action == "human":
+        return "requested"
+    elif action == "resume":
+        await _resume(turn)
+    return None
+
+
+async def _fill_step(turn: Turn, text: str) -> bool:
+    """The answer a flow waits for (an order number, an option, a product name)."""
+    flow, step = turn.state.flow, turn.state.step
+    if flow in ("order_status", "return") and step == "number":
+        number = rules.order_number(text) or (text if text.isdigit() else None)
+        if number is None and len(text.split()) == 1 and any(c.isdigit() for c in text):
+            number = text.upper()
+        if number:
+            if flow == "order_status":
+                await shop.order_status(turn, number)
+            else:
+                await shop.start_return(turn, number)
+            return True
+    if flow == "variant" and step == "option":
+        chosen = rules.choose_option(turn.slots.get("options") or [], text)
+        if chosen is not None:
+            await shop.add(turn, uuid.UUID(chosen["variant_id"]), rules.quantity(text) or 1)
+            return True
+    if flow == "search" and step == "ask" and rules.rule_intent(text) is None:
+        await shop.find(turn, rules.product_query(text) or text)
+        return True
+    if flow == "search" and rules.wants_more(text):
+        await shop.more(turn)
+        return True
+    return False
+
+
+async def _text(turn: Turn, text: str) -> str | None:
+    guess = (await model()).predict(text)
+    understood = rules.understand(text, guess.intent, guess.confidence)
+    turn.set(_intent=understood.intent)
+    urgent = conversation_rules.handoff_reason(
+        kind="text", text=text, low_confidence_streak=0, intent=understood.intent
+    )
+    if urgent is not None:
+        return urgent
+    if turn.state.paused and rules.wants_resume(text):
+        await _resume(turn)
+        return None
+    filled = await _fill_step(turn, text)
+    streak = await handoff.note_confidence(
+        session=turn.session,
+        conversation_id=turn.conversation.id,
+        confident=filled or understood.confident,
+    )
+    if filled:
+        return None
+    if streak >= conversation_rules.LOW_CONFIDENCE_LIMIT:
+        return "low_confidence"
+    if not understood.confident:
+        turn.say(t("not_understood", turn.language), buttons=shop.menu(turn))
+        return None
+    # A new topic: put the half-done flow aside to offer it back afterwards.
+    state = turn.state
+    state.paused = rules.pause(list(state.paused or []), state.flow, state.step, state.slots)
+    await _intent(turn, understood.intent, text)
+    return None
+
+
+async def _intent(turn: Turn, intent: str, text: str) -> None:
+    lang = turn.language
+    if intent == "greeting":
+        turn.go(None)
+        turn.say(t("greeting", lang), buttons=shop.menu(turn))
+    elif intent == "thanks":
+        turn.say(t("thanks", lang))
+    elif intent == "search":
+        await shop.find(turn, rules.product_query(text))
+    elif intent == "add_to_cart":
+        product = turn.slots.get("product")
+        if product:
+            await shop.pick(turn, str(product), text)
+        elif query := rules.product_query(text):
+            await shop.find(turn, query)
+        else:
+            turn.say(t("which_product", lang))
+    elif intent == "checkout":
+        await shop.pay(turn)
+    elif intent == "order_status":
+        await shop.order_status(turn, rules.order_number(text))
+    elif intent == "return":
+        await shop.start_return(turn, rules.order_number(text))
+    elif intent == "delivery_question":
+        turn.say(t("delivery", lang))
+    elif intent == "loyalty":
+        await shop.points(turn)
+    elif intent == "store_location":
+        await shop.stores(turn, None)
+    elif intent == "product_question":
+        turn.say(
+            t("question", lang),
+            buttons=(Button(t("menu.human", lang), payload=rules.payload("human")),),
+        )
+    else:
+        turn.say(
+            t("other", lang),
+            buttons=(Button(t("menu.human", lang), payload=rules.payload("human")),),
+        )
+
+
+async def _resume(turn: Turn) -> None:
+    entry, rest = rules.resume(list(turn.state.paused or []))
+    turn.state.paused = rest
+    if entry is None:
+        turn.say(t("greeting", turn.language), buttons=shop.menu(turn))
+        return
+    turn.go(entry["flow"], entry["step"], **dict(entry.get("slots") or {}))
+    flow = entry["flow"]
+    if flow in ("order_status", "return"):
+        turn.say(t("ask.order", turn.language))
+    elif flow == "store_location":
+        turn.say(t("ask.location", turn.language))
+    elif flow == "variant":
+        options = turn.slots.get("options") or []
+        turn.say(
+            t("choose.variant", turn.language, name=turn.slots.get("product_name") or ""),
+            buttons=tuple(
+                Button(str(o["label"])[:40], payload=rules.payload("add", o["variant_id"]))
+                for o in options[:10]
+            ),
+        )

@@ -1,0 +1,20 @@
+"""The bot answers new inbound messages while it holds the conversation (after commit)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.conversations.bot import engine
+from omnishop.conversations.events import MessageReceived
+from omnishop.kernel.events import handles
+
+
+@handles(MessageReceived)
+async def reply(session: AsyncSession, event: MessageReceived) -> None:
+    """Idempotent: the dialogue state remembers the last message answered, and a chat a
+    person holds is left alone."""
+    if event.handled_by != "bot":
+        return
+    await engine.answer(
+        session=session, conversation_id=event.conversation_id, message_id=event.message_id
+    )

@@ -1,0 +1,435 @@
+"""The bot's commerce actions, each through the domain service a storefront page would use:
+search -> product cards, variant choice, cart (one per conversation, its token in the dialogue
+state), checkout (a pay link, or a Telegram invoice), orders, returns, loyalty, stores."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.catalog import lookup
+from omnishop.catalog import service as catalog
+from omnishop.channels.models import Channel
+from omnishop.checkout import service as checkout
+from omnishop.checkout.models import CartState
+from omnishop.checkout.schemas import CartView
+from omnishop.conversations.bot import rules
+from omnishop.conversations.bot.texts import t
+from omnishop.conversations.models import Conversation, DialogueState
+from omnishop.conversations.wire import Button, Card, Invoice, Location, OutboundContent
+from omnishop.inventory import availability
+from omnishop.kernel.errors import DomainError, NotFound
+from omnishop.kernel.money import Money
+from omnishop.loyalty import service as loyalty
+from omnishop.orders import listing
+from omnishop.orders import returns as order_returns
+from omnishop.orders import service as orders
+from omnishop.orders.schemas import OrderInfo
+from omnishop.search import service as search
+from omnishop.search.schemas import ProductSummary, SearchQuery
+
+
+@dataclass
+class Turn:
+    """One inbound message being answered: where, for whom, the state, and the replies."""
+
+    session: AsyncSession
+    conversation: Conversation
+    channel: Channel
+    state: DialogueState
+    language: str
+    base_url: str
+    replies: list[OutboundContent] = field(default_factory=list)
+
+    def say(self, text: str | None = None, **content: Any) -> None:
+        self.replies.append(OutboundContent(text=text, **content))
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.state.slots
+
+    def set(self, **values: Any) -> None:
+        # A new dict: the JSON column notices reassignment, not in-place changes.
+        self.state.slots = {**self.state.slots, **values}
+
+    def go(self, flow: str | None, step: str | None = None, **slots: Any) -> None:
+        kept, _ = rules.split_slots(self.state.slots)
+        self.state.flow, self.state.step = flow, step
+        self.state.slots = {**kept, **slots}
+
+
+def menu(turn: Turn) -> tuple[Button, ...]:
+    lang = turn.language
+    return (
+        Button(t("menu.search", lang), payload=rules.payload("search")),
+        Button(t("menu.cart", lang), payload=rules.payload("cart")),
+        Button(t("menu.orders", lang), payload=rules.payload("orders")),
+        Button(t("menu.human", lang), payload=rules.payload("human")),
+    )
+
+
+def _image(summary: ProductSummary) -> str | None:
+    if summary.image is None or not summary.image.sizes:
+        return None
+    sizes = summary.image.sizes
+    best = max(sizes, key=lambda k: int(k) if k.isdigit() else 0)
+    return sizes[best]
+
+
+def card(turn: Turn, summary: ProductSummary) -> Card:
+    lang = turn.language
+    price = summary.price.formatted if summary.price else ""
+    stock = t("in_stock" if summary.in_stock else "out_of_stock", lang)
+    buttons = (Button(t("add", lang), payload=rules.payload("pick", str(summary.id))),)
+    image = _image(summary)
+    if image and image.startswith("/"):
+        image = turn.base_url.rstrip("/") + image
+    return Card(
+        title=summary.name,
+        subtitle=" · ".join(x for x in (price, stock) if x),
+        image_url=image,
+        url=rules.product_link(turn.base_url, summary.slug),
+        buttons=buttons if summary.in_stock and summary.price else (),
+    )
+
+
+async def find(turn: Turn, q: str | None, cursor: str | None = None) -> None:
+    """A page of product cards for ``q``, "more" when there is another page."""
+    if not q:
+        turn.go("search", "ask")
+        turn.say(t("ask.product", turn.language))
+        return
+    page = await search.search(
+        session=turn.session,
+        channel=turn.channel,
+        query=SearchQuery(q=q, cursor=cursor, limit=rules.PAGE_SIZE, facets=False),
+        locale=turn.language,
+    )
+    turn.go("search", "results", q=q, cursor=page.next_cursor)
+    if not page.data:
+        turn.say(t("nothing", turn.language, q=q))
+        return
+    more = (
+        (Button(t("more", turn.language), payload=rules.payload("more")),)
+        if page.next_cursor
+        else ()
+    )
+    turn.say(
+        t("found", turn.language, q=page.corrected_query or q),
+        cards=tuple(card(turn, s) for s in page.data),
+        buttons=more,
+    )
+
+
+async def more(turn: Turn) -> None:
+    q, cursor = turn.slots.get("q"), turn.slots.get("cursor")
+    if not q or not cursor:
+        await find(turn, q)
+        return
+    await find(turn, q, cursor)
+
+
+async def pick(turn: Turn, product_ref: str, text: str = "") -> None:
+    """The customer chose a product: one variant goes to the cart, several ask which."""
+    try:
+        bundle = await catalog.get_bundle(session=turn.session, id_or_slug=product_ref)
+    except NotFound:
+        turn.say(t("which_product", turn.language))
+        return
+    variants = [v for v in bundle.variants if v.active]
+    name = rules_name(bundle.names, turn.language) or bundle.slug
+    turn.set(product=str(bundle.id), product_name=name)
+    if len(variants) == 1:
+        await add(turn, variants[0].id, rules.quantity(text) or 1)
+        return
+    options: list[dict[str, Any]] = [
+        {
+            "variant_id": str(v.id),
+            "label": ", ".join(str(x) for x in v.options.values()) or v.sku,
+            "values": [str(x) for x in v.options.values()],
+        }
+        for v in sorted(variants, key=lambda v: v.position)
+    ]
+    chosen = rules.choose_option(options, text) if text else None
+    if chosen is not None:
+        await add(turn, uuid.UUID(chosen["variant_id"]), rules.quantity(text) or 1)
+        return
+    turn.go("variant", "option", product=str(bundle.id), product_name=name, options=options)
+    turn.say(
+        t("choose.variant", turn.language, name=name),
+        buttons=tuple(
+            Button(o["label"][:40], payload=rules.payload("add", o["variant_id"]))
+            for o in options[:10]
+        ),
+    )
+
+
+def rules_name(names: dict[str, str], language: str) -> str | None:
+    return names.get(language) or names.get("ru") or next(iter(names.values()), None)
+
+
+async def _cart(turn: Turn, *, create: bool) -> CartView | None:
+    token = turn.slots.get("cart")
+    if token:
+        try:
+            cart = await checkout.get_cart(session=turn.session, token=token)
+            if cart.state == CartState.OPEN:
+                return cart
+        except NotFound:
+            pass
+    if not create:
+        return None
+    cart = await checkout.create_cart(
+        session=turn.session,
+        channel=turn.channel,
+        customer_id=turn.conversation.customer_id,
+        locale=turn.language,
+    )
+    turn.set(cart=cart.token)
+    return cart
+
+
+async def add(turn: Turn, variant_id: uuid.UUID, qty: int = 1) -> None:
+    """Into the conversation's cart (created on first use); refusals are told, not raised."""
+    cart = await _cart(turn, create=True)
+    assert cart is not None
+    try:
+        async with turn.session.begin_nested():
+            view = await checkout.add_line(
+                session=turn.session, token=cart.token, variant_id=variant_id, quantity=qty
+            )
+    except DomainError as exc:
+        turn.say(t("not_added", turn.language, reason=exc.detail or exc.title))
+        return
+    line = next(x for x in view.lines if x.variant_id == variant_id)
+    turn.go(None, variant=str(variant_id))
+    turn.say(
+        t("added", turn.language, name=line.name, qty=qty, total=view.total.formatted),
+        buttons=(
+            Button(t("checkout", turn.language), payload=rules.payload("checkout")),
+            Button(t("menu.cart", turn.language), payload=rules.payload("cart")),
+        ),
+    )
+
+
+async def show_cart(turn: Turn) -> None:
+    cart = await _cart(turn, create=False)
+    if cart is None or not cart.lines:
+        turn.say(t("cart.empty", turn.language), buttons=menu(turn))
+        return
+    lines = [f"• {x.name} × {x.quantity} — {x.line_total.formatted}" for x in cart.lines]
+    text = "\n".join(
+        [
+            t("cart.lines", turn.language),
+            *lines,
+            t("cart.total", turn.language, total=cart.total.formatted),
+        ]
+    )
+    edit = tuple(
+        Button(f"− {x.name[:30]}", payload=rules.payload("dec", str(x.id))) for x in cart.lines[:8]
+    )
+    turn.say(
+        text,
+        buttons=(*edit, Button(t("checkout", turn.language), payload=rules.payload("checkout"))),
+    )
+
+
+async def change_line(turn: Turn, line_id: str, delta: int) -> None:
+    cart = await _cart(turn, create=False)
+    line = next((x for x in cart.lines if str(x.id) == line_id), None) if cart else None
+    if cart is not None and line is not None:
+        try:
+            async with turn.session.begin_nested():
+                await checkout.update_line(
+                    session=turn.session,
+                    token=cart.token,
+                    line_id=line.id,
+                    quantity=max(0, line.quantity + delta),
+                )
+        except DomainError as exc:
+            turn.say(t("not_added", turn.language, reason=exc.detail or exc.title))
+    await show_cart(turn)
+
+
+async def pay(turn: Turn) -> None:
+    """Telegram: a native invoice; elsewhere a link to the storefront's checkout step."""
+    cart = await _cart(turn, create=False)
+    if cart is None or not cart.lines:
+        turn.say(t("cart.empty", turn.language), buttons=menu(turn))
+        return
+    turn.go(None)
+    if turn.conversation.platform == "telegram":
+        turn.say(t("pay.invoice", turn.language, total=cart.total.formatted))
+        turn.say(
+            invoice=Invoice(
+                title=f"{t('invoice.title', turn.language)} — {turn.channel.name}"[:32],
+                description=", ".join(f"{x.name} × {x.quantity}" for x in cart.lines)[:255],
+                payload=cart.token,
+                currency=cart.currency,
+                prices=tuple((x.name[:32], x.line_total.amount) for x in cart.lines),
+            )
+        )
+        return
+    link = rules.pay_link(turn.base_url, cart.token, turn.channel.code)
+    turn.say(t("pay.link", turn.language), buttons=(Button(t("pay", turn.language), url=link),))
+
+
+async def order_status(turn: Turn, number: str | None) -> None:
+    """Only the customer's own orders: another's number reads exactly like an unknown one."""
+    if not number:
+        await list_orders(turn, then="order")
+        return
+    info = await _own_order(turn, number)
+    turn.go(None)
+    if info is None:
+        turn.say(t("order.unknown", turn.language, number=number))
+        return
+    lines = [
+        t(
+            "order.status",
+            turn.language,
+            number=info.number,
+            status=info.status,
+            payment=info.payment_status,
+            total=Money(info.total, info.currency).format(turn.language),
+        )
+    ]
+    for shipment in info.shipments:
+        lines.append(
+            t(
+                "order.tracking",
+                turn.language,
+                carrier=shipment.carrier or "",
+                tracking=shipment.tracking_number or "",
+                status=shipment.status,
+            )
+        )
+    turn.say("\n".join(lines))
+
+
+async def _own_order(turn: Turn, number: str) -> OrderInfo | None:
+    customer_id = turn.conversation.customer_id
+    if customer_id is None:
+        return None
+    try:
+        order_id = await order_returns.find_order(
+            session=turn.session, order_id=None, number=number
+        )
+    except NotFound:
+        return None
+    info = await orders.get(session=turn.session, order_id=order_id)
+    return info if info.customer_id == customer_id else None
+
+
+async def list_orders(turn: Turn, *, then: str) -> None:
+    """The customer's recent orders as buttons, or ask for a number."""
+    customer_id = turn.conversation.customer_id
+    page = (
+        await listing.customer_orders(
+            session=turn.session, customer_id=customer_id, cursor=None, limit=5
+        )
+        if customer_id
+        else None
+    )
+    flow = "order_status" if then == "order" else "return"
+    turn.go(flow, "number")
+    if page is None or not page.data:
+        turn.say(t("ask.order", turn.language))
+        return
+    turn.say(
+        t("orders.pick", turn.language),
+        buttons=tuple(
+            Button(f"{o.number} · {o.status}", payload=rules.payload(then, o.number))
+            for o in page.data
+        ),
+    )
+
+
+async def start_return(turn: Turn, number: str | None) -> None:
+    if not number:
+        await list_orders(turn, then="return")
+        return
+    info = await _own_order(turn, number)
+    turn.go(None)
+    if info is None:
+        turn.say(t("order.unknown", turn.language, number=number))
+        return
+    link = f"{turn.base_url.rstrip('/')}/order/{info.token}"
+    turn.say(t("return", turn.language, number=info.number, link=link))
+
+
+async def points(turn: Turn) -> None:
+    customer_id = turn.conversation.customer_id
+    if customer_id is None:
+        turn.say(t("loyalty.anonymous", turn.language))
+        return
+    summary = await loyalty.balance(
+        session=turn.session, customer_id=customer_id, locale=turn.language
+    )
+    tier = f" ({summary.tier.name})" if summary.tier else ""
+    turn.say(t("loyalty", turn.language, points=summary.balance, tier=tier))
+
+
+async def stores(turn: Turn, location: Location | None) -> None:
+    """The nearest stores holding the last product the customer looked at."""
+    variant = turn.slots.get("variant") or _first_variant(turn)
+    if location is None:
+        turn.go("store_location", "location")
+        turn.say(t("ask.location", turn.language))
+        return
+    turn.go(None)
+    if not variant:
+        turn.say(t("stores.pick_product", turn.language))
+        return
+    found = await availability.store_stock(
+        session=turn.session,
+        variant_id=uuid.UUID(variant),
+        channel=turn.channel,
+        near=(location.latitude, location.longitude),
+    )
+    if not found:
+        turn.say(t("stores.none", turn.language))
+        return
+    for store in found[:3]:
+        distance = f", {store.distance_km:.1f} km" if store.distance_km is not None else ""
+        map_url = (
+            rules.map_link(store.latitude, store.longitude)
+            if store.latitude is not None and store.longitude is not None
+            else ""
+        )
+        turn.say(
+            t(
+                "store",
+                turn.language,
+                name=store.name,
+                address=", ".join(x for x in (store.city, store.address) if x),
+                available=store.available,
+                distance=distance,
+                hours=rules.hours_line(store.opening_hours) or "—",
+                map=map_url,
+            ),
+            location=(
+                Location(store.latitude, store.longitude, store.name)
+                if store.latitude is not None and store.longitude is not None
+                else None
+            ),
+        )
+
+
+def _first_variant(turn: Turn) -> str | None:
+    options = turn.slots.get("options") or []
+    return str(options[0]["variant_id"]) if options else None
+
+
+async def whatsapp_order(turn: Turn, items: list[dict[str, Any]]) -> None:
+    """A WhatsApp catalog order (retailer ids are our SKUs) becomes the cart, then checkout."""
+    skus = [str(i["retailer_id"]) for i in items]
+    ids = await lookup.variant_ids_by_sku(session=turn.session, skus=skus)
+    for item in items:
+        variant_id = ids.get(str(item["retailer_id"]))
+        if variant_id is not None:
+            await add(turn, variant_id, int(item.get("quantity") or 1))
+    await pay(turn)

@@ -1,0 +1,186 @@
+"""What the bot says, in ru, en and ka. Kept here rather than in the gettext catalogs: these
+are messenger replies, not template strings, and a key per reply keeps flows readable.
+``t(key, language, **values)`` falls back to English, then Russian."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omnishop.kernel import i18n
+
+TEXTS: dict[str, dict[str, str]] = {
+    "greeting": {
+        "ru": "Здравствуйте! Я помогу найти товар, оформить заказ и узнать его статус.",
+        "en": "Hello! I can find products, take your order and tell you where it is.",
+        "ka": "გამარჯობა! დაგეხმარებით პროდუქტის პოვნაში, შეკვეთასა და მის სტატუსში.",
+    },
+    "menu.search": {"ru": "Каталог", "en": "Catalogue", "ka": "კატალოგი"},
+    "menu.cart": {"ru": "Корзина", "en": "Cart", "ka": "კალათა"},
+    "menu.orders": {"ru": "Мои заказы", "en": "My orders", "ka": "ჩემი შეკვეთები"},
+    "menu.human": {"ru": "Оператор", "en": "Talk to a person", "ka": "ოპერატორი"},
+    "thanks": {
+        "ru": "Пожалуйста! Напишите, если что-то ещё понадобится.",
+        "en": "You're welcome! Write any time.",
+        "ka": "არაფრის! მოგვწერეთ ნებისმიერ დროს.",
+    },
+    "ask.product": {
+        "ru": "Что вы ищете? Напишите название товара.",
+        "en": "What are you looking for? Type a product name.",
+        "ka": "რას ეძებთ? დაწერეთ პროდუქტის სახელი.",
+    },
+    "found": {
+        "ru": "Вот что нашлось по запросу «{q}»:",
+        "en": "Here is what I found for “{q}”:",
+        "ka": "აი, რა ვიპოვე „{q}“-ზე:",
+    },
+    "nothing": {
+        "ru": "По запросу «{q}» ничего не нашлось. Попробуйте другое слово.",
+        "en": "Nothing found for “{q}”. Try another word.",
+        "ka": "„{q}“-ზე ვერაფერი მოიძებნა.",
+    },
+    "more": {"ru": "Ещё", "en": "More", "ka": "მეტი"},
+    "in_stock": {"ru": "в наличии", "en": "in stock", "ka": "მარაგშია"},
+    "out_of_stock": {"ru": "нет в наличии", "en": "out of stock", "ka": "არ არის მარაგში"},
+    "add": {"ru": "В корзину", "en": "Add to cart", "ka": "კალათაში"},
+    "choose.variant": {
+        "ru": "Выберите вариант «{name}»:",
+        "en": "Choose an option of “{name}”:",
+        "ka": "აირჩიეთ „{name}“-ის ვარიანტი:",
+    },
+    "added": {
+        "ru": "Добавил в корзину: {name} × {qty}. В корзине на {total}.",
+        "en": "Added to your cart: {name} × {qty}. Cart total {total}.",
+        "ka": "კალათაში დაემატა: {name} × {qty}. ჯამი {total}.",
+    },
+    "not_added": {
+        "ru": "Не получилось добавить: {reason}",
+        "en": "Could not add it: {reason}",
+        "ka": "ვერ დაემატა: {reason}",
+    },
+    "which_product": {
+        "ru": "Какой товар добавить? Найдите его, и нажмите «В корзину» на карточке.",
+        "en": "Which product? Find it and press “Add to cart” on its card.",
+        "ka": "რომელი პროდუქტი? იპოვეთ და დააჭირეთ „კალათაში“.",
+    },
+    "cart.empty": {"ru": "Корзина пуста.", "en": "Your cart is empty.", "ka": "კალათა ცარიელია."},
+    "cart.lines": {"ru": "В корзине:", "en": "In your cart:", "ka": "კალათაში:"},
+    "cart.total": {"ru": "Итого: {total}", "en": "Total: {total}", "ka": "სულ: {total}"},
+    "checkout": {"ru": "Оформить заказ", "en": "Check out", "ka": "შეკვეთა"},
+    "pay.link": {
+        "ru": "Оформите заказ и оплатите по ссылке — корзина уже там.",
+        "en": "Check out and pay here — your cart is waiting.",
+        "ka": "შეკვეთა და გადახდა ამ ბმულზე.",
+    },
+    "pay.invoice": {
+        "ru": "Счёт на оплату ниже: {total}.",
+        "en": "Here is your invoice: {total}.",
+        "ka": "ანგარიში: {total}.",
+    },
+    "pay": {"ru": "Оплатить", "en": "Pay", "ka": "გადახდა"},
+    "invoice.title": {"ru": "Заказ", "en": "Order", "ka": "შეკვეთა"},
+    "ask.order": {
+        "ru": "Напишите номер заказа (например, WEB-000123).",
+        "en": "What is the order number (e.g. WEB-000123)?",
+        "ka": "დაწერეთ შეკვეთის ნომერი.",
+    },
+    "order.unknown": {
+        "ru": "Не нашёл заказ {number} среди ваших заказов.",
+        "en": "I could not find order {number} among your orders.",
+        "ka": "შეკვეთა {number} ვერ მოიძებნა.",
+    },
+    "order.status": {
+        "ru": "Заказ {number}: {status}, оплата: {payment}. Сумма {total}.",
+        "en": "Order {number}: {status}, payment: {payment}. Total {total}.",
+        "ka": "შეკვეთა {number}: {status}, გადახდა: {payment}. ჯამი {total}.",
+    },
+    "order.tracking": {
+        "ru": "Отправление {carrier} {tracking}: {status}.",
+        "en": "Shipment {carrier} {tracking}: {status}.",
+        "ka": "გზავნილი {carrier} {tracking}: {status}.",
+    },
+    "orders.none": {
+        "ru": "У вас пока нет заказов.",
+        "en": "You have no orders yet.",
+        "ka": "შეკვეთები ჯერ არ გაქვთ.",
+    },
+    "orders.pick": {"ru": "Ваши заказы:", "en": "Your orders:", "ka": "თქვენი შეკვეთები:"},
+    "return": {
+        "ru": "Возврат заказа {number} можно оформить на странице заказа: {link}",
+        "en": "You can start a return of order {number} on its page: {link}",
+        "ka": "შეკვეთის {number} დაბრუნება: {link}",
+    },
+    "delivery": {
+        "ru": "Доставляем курьером, почтой и в пункты выдачи; цена и сроки видны при "
+        "оформлении после ввода адреса.",
+        "en": "We deliver by courier, post and to pickup points; the price and dates show at "
+        "checkout once you enter the address.",
+        "ka": "ვაწვდით კურიერით, ფოსტით და გაცემის პუნქტებში.",
+    },
+    "loyalty": {
+        "ru": "У вас {points} баллов{tier}.",
+        "en": "You have {points} points{tier}.",
+        "ka": "თქვენ გაქვთ {points} ქულა{tier}.",
+    },
+    "loyalty.anonymous": {
+        "ru": "Баллы копятся за покупки. Войдите в аккаунт магазина, и я покажу баланс.",
+        "en": "Points come with purchases. Link your shop account and I will show the balance.",
+        "ka": "ქულები გროვდება შენაძენებით.",
+    },
+    "ask.location": {
+        "ru": "Пришлите геопозицию — покажу ближайшие магазины, где есть товар.",
+        "en": "Share your location and I will show the nearest stores that have it.",
+        "ka": "გამოგზავნეთ მდებარეობა — გაჩვენებთ უახლოეს მაღაზიებს.",
+    },
+    "stores.none": {
+        "ru": "Рядом нет магазинов с этим товаром в наличии.",
+        "en": "No store near you has it in stock.",
+        "ka": "ახლოს მაღაზია ამ პროდუქტით არ არის.",
+    },
+    "stores.pick_product": {
+        "ru": "Какой товар ищете в магазинах? Найдите его и откройте карточку.",
+        "en": "Which product should I look for in stores? Find it first.",
+        "ka": "რომელი პროდუქტი ვეძებოთ მაღაზიებში?",
+    },
+    "store": {
+        "ru": "{name}, {address} — {available} шт.{distance}\nЧасы: {hours}\n{map}",
+        "en": "{name}, {address} — {available} pcs{distance}\nHours: {hours}\n{map}",
+        "ka": "{name}, {address} — {available} ც.{distance}\nსაათები: {hours}\n{map}",
+    },
+    "question": {
+        "ru": "Подробности — на странице товара. Если остались вопросы, позову консультанта.",
+        "en": "The product page has the details; I can call a consultant if you like.",
+        "ka": "დეტალები პროდუქტის გვერდზეა.",
+    },
+    "not_understood": {
+        "ru": "Простите, не понял. Могу найти товар, показать корзину или статус заказа.",
+        "en": "Sorry, I did not get that. I can find a product, show your cart or an order.",
+        "ka": "ბოდიში, ვერ გავიგე.",
+    },
+    "other": {
+        "ru": "С этим лучше поможет оператор. Позвать?",
+        "en": "A person can help you better with that. Shall I call one?",
+        "ka": "ამაში ოპერატორი დაგეხმარებათ. დავუძახო?",
+    },
+    "handoff": {
+        "ru": "Передаю разговор оператору, он ответит здесь же.",
+        "en": "I am passing you to a person; they will answer here.",
+        "ka": "გადაგცემთ ოპერატორს.",
+    },
+    "resume": {
+        "ru": "Вернёмся к предыдущему?",
+        "en": "Back to where we were?",
+        "ka": "დავუბრუნდეთ წინას?",
+    },
+    "resume.button": {"ru": "Продолжить", "en": "Continue", "ka": "გაგრძელება"},
+    "ask.option": {
+        "ru": "Какой вариант выбрать?",
+        "en": "Which option would you like?",
+        "ka": "რომელი ვარიანტი?",
+    },
+}
+
+
+def t(key: str, language: str, **values: Any) -> str:
+    entry = TEXTS[key]
+    text = entry.get(i18n.normalize(language) or "en") or entry.get("en") or entry["ru"]
+    return text.format(**values) if values else text
