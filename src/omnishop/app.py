@@ -20,6 +20,7 @@ from omnishop.kernel import outbox
 from omnishop.kernel.logging import configure as configure_logging
 from omnishop.kernel.runtime import Database
 from omnishop.kernel.settings import Settings, get_settings
+from omnishop.messaging import install as install_messaging
 from omnishop.messaging import webchat
 from omnishop.storefront import (
     account_routes,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Uploaded media (review photos) under unguessable names; StaticFiles refuses `..` paths.
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount(settings.media_url, StaticFiles(directory=settings.media_dir), name="media")
+    install_messaging(app)
     webchat.install(app)
     admin_setup.install(app, database=db, settings=settings)
     return app

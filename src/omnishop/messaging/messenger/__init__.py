@@ -1,0 +1,1 @@
+"""Facebook Messenger Platform: signed page webhooks in, the Send API out."""
