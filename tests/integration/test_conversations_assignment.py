@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omnishop.conversations import handoff, service
+from omnishop.conversations import handoff, operators, service
 from omnishop.conversations.models import Conversation, OperatorProfile
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.db import make_sessionmaker, unit_of_work
@@ -43,8 +43,8 @@ async def test_racing_workers_never_exceed_capacity_nor_assign_a_chat_twice(
     async with unit_of_work(factory) as session:
         a = await operator(session, "a")
         b = await operator(session, "b")
-        await handoff.set_operator(session=session, staff_id=a, online=True, capacity=2)
-        await handoff.set_operator(session=session, staff_id=b, online=True, capacity=1)
+        await operators.set_operator(session=session, staff_id=a, online=True, capacity=2)
+        await operators.set_operator(session=session, staff_id=b, online=True, capacity=1)
     await queued_chats(factory, CHATS)
 
     async def worker() -> list:
@@ -87,12 +87,12 @@ async def test_a_silent_operator_loses_the_chat_to_a_free_one(fresh_engine: Asyn
     clock.freeze(start)
     async with unit_of_work(factory) as session:
         a = await operator(session, "a")
-        await handoff.set_operator(session=session, staff_id=a, online=True)
+        await operators.set_operator(session=session, staff_id=a, online=True)
     [cid] = await queued_chats(factory, 1)
     async with unit_of_work(factory) as session:
         assert await handoff.assign_next(session=session) == a
         b = await operator(session, "b")
-        await handoff.set_operator(session=session, staff_id=b, online=True)
+        await operators.set_operator(session=session, staff_id=b, online=True)
 
     clock.freeze(start + timedelta(minutes=3))
     async with unit_of_work(factory) as session:

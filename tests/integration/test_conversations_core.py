@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omnishop.conversations import consent, handoff, jobs, service, wire
+from omnishop.conversations import consent, handoff, jobs, operators, service, wire
 from omnishop.conversations.models import TRANSACTIONAL, Conversation, Message
 from omnishop.conversations.wire import OutboundContent, SendResult
 from omnishop.customers.models import Customer
@@ -277,7 +277,7 @@ async def test_the_bot_is_silent_while_a_human_holds_the_chat(session: AsyncSess
     cid = got.conversation_id
     assert cid is not None
     staff_id = await operator(session)
-    await handoff.set_operator(session=session, staff_id=staff_id, online=True)
+    await operators.set_operator(session=session, staff_id=staff_id, online=True)
 
     queued = await handoff.handoff(
         session=session, conversation_id=cid, reason="requested", summary="wants a human"

@@ -9,14 +9,13 @@ and never overfill an operator."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.conversations import csat, metrics, rules
+from omnishop.conversations import csat, metrics, operators, rules
 from omnishop.conversations.events import (
     ConversationAssigned,
     ConversationHandedBack,
@@ -29,83 +28,35 @@ from omnishop.conversations.models import (
     QUEUED,
     RESOLVED,
     Conversation,
+    Message,
     OperatorProfile,
+)
+from omnishop.conversations.operators import (  # re-exported: callers use handoff.*
+    OperatorInfo,
+    held_by,
+    queue,
+    set_operator,
 )
 from omnishop.conversations.schemas import ConversationInfo
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import Conflict, NotFound
 
+__all__ = [
+    "OperatorInfo",
+    "assign_next",
+    "consider",
+    "hand_back",
+    "handoff",
+    "held_by",
+    "queue",
+    "reassign_stale",
+    "resolve",
+    "set_operator",
+    "take",
+]
+
 # An operator who has not answered a waiting customer this long loses the chat to another.
 REASSIGN_AFTER = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class OperatorInfo:
-    staff_id: uuid.UUID
-    capacity: int
-    active_chats: int
-    languages: list[str]
-    skills: list[str]
-    online: bool
-    business_hours: dict[str, Any]
-    timezone: str
-
-
-def _operator_info(row: OperatorProfile) -> OperatorInfo:
-    return OperatorInfo(
-        staff_id=row.staff_id,
-        capacity=row.capacity,
-        active_chats=row.active_chats,
-        languages=list(row.languages or []),
-        skills=list(row.skills or []),
-        online=row.online,
-        business_hours=dict(row.business_hours or {}),
-        timezone=row.timezone,
-    )
-
-
-async def set_operator(
-    *,
-    session: AsyncSession,
-    staff_id: uuid.UUID,
-    capacity: int | None = None,
-    languages: list[str] | None = None,
-    skills: list[str] | None = None,
-    online: bool | None = None,
-    business_hours: dict[str, Any] | None = None,
-    timezone: str | None = None,
-) -> OperatorInfo:
-    """Create or change a staff member's inbox profile (only the fields given)."""
-    row = await session.get(OperatorProfile, staff_id)
-    if row is None:
-        row = OperatorProfile(
-            staff_id=staff_id,
-            capacity=rules.DEFAULT_CAPACITY,
-            active_chats=0,
-            languages=[],
-            skills=[],
-            online=False,
-            business_hours={},
-            timezone="UTC",
-        )
-        session.add(row)
-    if capacity is not None:
-        row.capacity = max(0, capacity)
-    if languages is not None:
-        row.languages = sorted(set(languages))
-    if skills is not None:
-        row.skills = sorted(set(skills))
-    if online is not None:
-        row.online = online
-    if business_hours is not None:
-        for start, end in (iv for day in business_hours.values() for iv in day):
-            rules.within_hours({"mon": [[start, end]]}, "UTC", clock.now())  # validates
-        row.business_hours = business_hours
-    if timezone is not None:
-        rules.zone(timezone)
-        row.timezone = timezone
-    await session.flush()
-    return _operator_info(row)
 
 
 async def _conversation(session: AsyncSession, conversation_id: uuid.UUID) -> Conversation:
@@ -187,50 +138,6 @@ async def note_confidence(
     return int(streak)
 
 
-def _operator(row: OperatorProfile) -> rules.Operator:
-    return rules.Operator(
-        staff_id=row.staff_id,
-        capacity=row.capacity,
-        active_chats=row.active_chats,
-        languages=frozenset(row.languages or []),
-        skills=frozenset(row.skills or []),
-        online=row.online,
-        hours=dict(row.business_hours or {}),
-        timezone=row.timezone,
-        last_assigned_at=row.last_assigned_at,
-    )
-
-
-async def _claim_seat(session: AsyncSession, staff_id: uuid.UUID) -> bool:
-    """One more chat for this operator, only while below capacity."""
-    won = await session.execute(
-        update(OperatorProfile)
-        .where(
-            OperatorProfile.staff_id == staff_id,
-            OperatorProfile.active_chats < OperatorProfile.capacity,
-        )
-        .values(active_chats=OperatorProfile.active_chats + 1, last_assigned_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(won.rowcount)  # type: ignore[attr-defined]
-
-
-async def _free_seat(session: AsyncSession, staff_id: uuid.UUID | None) -> None:
-    if staff_id is None:
-        return
-    await session.execute(
-        update(OperatorProfile)
-        .where(OperatorProfile.staff_id == staff_id, OperatorProfile.active_chats > 0)
-        .values(active_chats=OperatorProfile.active_chats - 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _candidates(session: AsyncSession) -> list[rules.Operator]:
-    rows = await session.scalars(select(OperatorProfile).where(OperatorProfile.online.is_(True)))
-    return [_operator(r) for r in rows]
-
-
 async def assign_next(
     *, session: AsyncSession, conversation_id: uuid.UUID | None = None
 ) -> uuid.UUID | None:
@@ -246,10 +153,10 @@ async def assign_next(
         return None
     now = clock.now()
     tried: set[uuid.UUID] = set()
-    operators = await _candidates(session)
+    pool = await operators.candidates(session)
     while True:
         choice = rules.choose_operator(
-            operators,
+            pool,
             language=conversation.language,
             skills=conversation.skills or [],
             now=now,
@@ -259,12 +166,12 @@ async def assign_next(
             return None
         staff_id: uuid.UUID = choice.staff_id
         tried.add(staff_id)
-        if not await _claim_seat(session, staff_id):
+        if not await operators.claim_seat(session, staff_id):
             continue  # filled meanwhile by another worker
         if await _move(session, conversation, to=staff_id, expect_status=QUEUED):
             await _assigned_event(session, conversation.id, staff_id, None, "auto")
             return staff_id
-        await _free_seat(session, staff_id)  # the chat was taken meanwhile
+        await operators.free_seat(session, staff_id)  # the chat was taken meanwhile
         return None
 
 
@@ -318,11 +225,11 @@ async def take(
     if conversation.status == ASSIGNED and conversation.assigned_staff_id == staff_id:
         return ConversationInfo.of(conversation, now=clock.now())
     if await session.get(OperatorProfile, staff_id) is None:
-        await set_operator(session=session, staff_id=staff_id, online=True)
-    if not await _claim_seat(session, staff_id):
+        await operators.set_operator(session=session, staff_id=staff_id, online=True)
+    if not await operators.claim_seat(session, staff_id):
         raise Conflict("you already hold as many chats as your capacity allows")
     if not await _move(session, conversation, to=staff_id, expect_status=(BOT, QUEUED, RESOLVED)):
-        await _free_seat(session, staff_id)
+        await operators.free_seat(session, staff_id)
         raise Conflict("another operator holds this conversation")
     if conversation.handoff_at is None or conversation.status in (BOT, RESOLVED):
         await session.execute(
@@ -352,7 +259,7 @@ async def hand_back(
     if not won.rowcount:  # type: ignore[attr-defined]
         await _conversation(session, conversation_id)
         raise Conflict("you do not hold this conversation")
-    await _free_seat(session, staff_id)
+    await operators.free_seat(session, staff_id)
     await outbox.emit(
         session, ConversationHandedBack(conversation_id=conversation_id, staff_id=str(staff_id))
     )
@@ -372,7 +279,7 @@ async def reassign_stale(*, session: AsyncSession, after: timedelta = REASSIGN_A
         )
     )
     moved = 0
-    operators = await _candidates(session) if stale else []
+    pool = await operators.candidates(session) if stale else []
     for conversation in stale:
         if not rules.should_reassign(
             assigned_at=conversation.assigned_at,
@@ -383,47 +290,24 @@ async def reassign_stale(*, session: AsyncSession, after: timedelta = REASSIGN_A
             continue
         old = conversation.assigned_staff_id
         choice = rules.choose_operator(
-            operators,
+            pool,
             language=conversation.language,
             skills=conversation.skills or [],
             now=now,
             exclude={old},
         )
-        if choice is None or not await _claim_seat(session, choice.staff_id):
+        if choice is None or not await operators.claim_seat(session, choice.staff_id):
             continue
         if not await _move(
             session, conversation, to=choice.staff_id, expect_status=ASSIGNED, expect_staff=old
         ):
-            await _free_seat(session, choice.staff_id)
+            await operators.free_seat(session, choice.staff_id)
             continue
-        await _free_seat(session, old)
+        await operators.free_seat(session, old)
         await _assigned_event(session, conversation.id, choice.staff_id, old, "reassigned")
-        operators = await _candidates(session)
+        pool = await operators.candidates(session)
         moved += 1
     return moved
-
-
-async def queue(*, session: AsyncSession, limit: int = 100) -> list[ConversationInfo]:
-    """Unassigned chats waiting for a person, longest-waiting first."""
-    now = clock.now()
-    rows = await session.scalars(
-        select(Conversation)
-        .where(Conversation.status == QUEUED)
-        .order_by(Conversation.waiting_since, Conversation.id)
-        .limit(limit)
-    )
-    return [ConversationInfo.of(r, now=now) for r in rows]
-
-
-async def held_by(*, session: AsyncSession, staff_id: uuid.UUID) -> list[ConversationInfo]:
-    """The chats an operator holds, the customer waiting longest first."""
-    now = clock.now()
-    rows = await session.scalars(
-        select(Conversation)
-        .where(Conversation.status == ASSIGNED, Conversation.assigned_staff_id == staff_id)
-        .order_by(Conversation.waiting_since.is_(None), Conversation.waiting_since)
-    )
-    return [ConversationInfo.of(r, now=now) for r in rows]
 
 
 async def resolve(
@@ -455,7 +339,7 @@ async def resolve(
     held = conversation.assigned_staff_id
     await session.refresh(conversation)
     if not by_bot:
-        await _free_seat(session, held)
+        await operators.free_seat(session, held)
     await outbox.emit(
         session,
         ConversationResolved(
@@ -474,3 +358,42 @@ async def resolve(
     )
     await csat.ask(session=session, conversation=conversation)
     return ConversationInfo.of(conversation, now=now)
+
+
+async def summary_of(*, session: AsyncSession, conversation_id: uuid.UUID, last: int = 5) -> str:
+    """The customer's last few messages, one line each, for the operator's queue card."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "in")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(last)
+    )
+    lines = []
+    for row in reversed(list(rows)):
+        text = row.body.get("text") or row.body.get("payload") or f"[{row.kind}]"
+        lines.append(str(text)[:200])
+    return "\n".join(lines)
+
+
+async def consider(
+    *,
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    kind: str,
+    text: str | None,
+    confident: bool,
+    intent: str | None = None,
+) -> ConversationInfo | None:
+    """The bot's check after each customer message: count a low-confidence answer, and hand
+    the chat to the queue when ``rules.handoff_reason`` says so (asked for a human, angry,
+    a photo, or not understood twice). Returns the queued conversation, or None."""
+    streak = await note_confidence(
+        session=session, conversation_id=conversation_id, confident=confident
+    )
+    reason = rules.handoff_reason(kind=kind, text=text, low_confidence_streak=streak, intent=intent)
+    if reason is None:
+        return None
+    summary = await summary_of(session=session, conversation_id=conversation_id)
+    return await handoff(
+        session=session, conversation_id=conversation_id, reason=reason, summary=summary
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.conversations import content as bodies
-from omnishop.conversations import handoff, window_rules, wire
+from omnishop.conversations import csat, handoff, window_rules, wire
 from omnishop.conversations.events import (
     ConversationAssigned,
     ConversationHandedBack,
@@ -227,6 +227,17 @@ async def _publish_conversation(
     live = realtime.broadcaster()
     await live.publish(conversation_channel(row.id), data)
     await live.publish(inbox_channel(), data)
+
+
+@handles(MessageReceived)
+async def record_csat(session: AsyncSession, event: MessageReceived) -> None:
+    """A tap on a CSAT button (``csat:N``) is the customer's rating of the resolved chat."""
+    if event.kind != "button":
+        return
+    row = await session.get(Message, event.message_id)
+    score = csat.parse(row.body.get("payload") if row is not None else None)
+    if score is not None:
+        await csat.record(session=session, conversation_id=event.conversation_id, score=score)
 
 
 @handles(MessageReceived)

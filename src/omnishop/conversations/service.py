@@ -113,7 +113,8 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
             await session.flush()
     except IntegrityError:  # a parallel delivery of the same message won
         return Received(duplicate=True, conversation_id=conversation.id)
-    if conversation.status == RESOLVED:
+    rating = message.kind == "button" and (message.payload or "").startswith("csat:")
+    if conversation.status == RESOLVED and not rating:  # a CSAT answer keeps it closed
         _reopen(conversation)
     # The window runs from the customer's message; a clock ahead of ours counts as now.
     conversation.last_inbound_at = min(message.sent_at, now)
