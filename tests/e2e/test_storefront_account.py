@@ -161,3 +161,17 @@ async def test_sbp_goes_through_the_bank_page_and_back(
 
     assert bank.startswith("/sandbox-psp/sbp/")
     assert re.fullmatch(r"/order/[^/?]+\?placed=1", order)
+
+
+async def test_signing_in_at_checkout_takes_the_guest_cart_into_the_account(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    await to_payment(client, s)  # as a guest
+    await sign_in(client, sessions, "olga@example.com")
+    paid = await client.post("/checkout/pay", data={"method": "cod"})
+    history = await client.get("/account")
+
+    assert "placed=1" in where(paid)
+    order_path = where(paid).split("?")[0]
+    assert order_path in history.text

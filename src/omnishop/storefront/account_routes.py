@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from omnishop.checkout import ownership
 from omnishop.customers import accounts, otp, otp_rules, tokens
 from omnishop.customers.accounts import AddressInput
 from omnishop.customers.models import Customer
@@ -21,6 +22,7 @@ from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, ren
 from omnishop.storefront.web import (
     CUSTOMER_COOKIE,
     CustomerDep,
+    cart_token,
     error_code,
     message_key,
     remember_customer,
@@ -113,6 +115,9 @@ async def verify(request: Request, session: SessionDep, shop: ShopDep) -> Respon
         # The counted attempt is committed with the request.
         return see_other("/account/verify", to=destination, error="sign_in_code_wrong")
     token = await tokens.issue(session=session, customer_id=verified.customer.id)
+    guest_cart = cart_token(request)
+    if guest_cart is not None:
+        await ownership.claim(session=session, token=guest_cart, customer_id=verified.customer.id)
     response = see_other("/account")
     remember_customer(request, response, token)
     return response
