@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -75,8 +76,11 @@ class Server:
             self.process = await asyncio.create_subprocess_exec(
                 *command, env=self.env, stdout=out, stderr=out
             )
+        # Start-up time is not what this test measures: on a loaded 2-core machine importing
+        # the app alone can take several seconds, so wait up to a minute (or until it dies).
+        deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            while time.monotonic() < deadline and self.process.returncode is None:
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return
