@@ -7,13 +7,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omnishop.conversations import jobs, notifications, service
+from omnishop.conversations import jobs, notification_jobs, notifications, service
 from omnishop.conversations.models import Message
 from omnishop.customers.models import Customer
 from omnishop.kernel import clock
+from omnishop.kernel.db import unit_of_work
+from omnishop.orders import service as orders
+from omnishop.orders.events import OrderPaid
 from tests.integration.conversations_fixtures import channel, inbound
+from tests.integration.test_orders_service import make_draft, shop
 
 NOON_UTC = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 
@@ -135,3 +139,32 @@ async def test_outside_whatsapps_window_the_template_of_the_event_is_used(
         "parameters": ["A-1001"],
     }
     assert "RU123" in row.body["text"]
+
+
+async def test_a_paid_order_reaches_the_buyers_opted_in_chat_through_the_worker(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Given a Telegram buyer who said START and an order of theirs, the orders.paid event
+    (handled twice) queues one message naming the order, with its status-page button."""
+    clock.freeze(NOON_UTC)
+    async with unit_of_work(sessions) as session:
+        customer_id, conversation_id = await chat(session, "telegram", opt_in=True)
+        s = await shop(session)
+        order = await orders.place(
+            session=session, draft=await make_draft(session, s, customer_id=customer_id)
+        )
+    event = OrderPaid(
+        order_id=order.id, number=order.number, channel_id=s.channel_id, total=1, currency="RUB"
+    )
+    for _ in range(2):
+        async with unit_of_work(sessions) as session:
+            await notification_jobs.tell_paid(session, event)
+    async with sessions() as session:
+        out = [
+            m
+            for m in await service.history(session=session, conversation_id=conversation_id)
+            if m.direction == "out"
+        ]
+    assert len(out) == 1
+    assert order.number in out[0].body["text"]
+    assert out[0].body["buttons"][0]["url"].endswith(f"/order/{order.token}")
