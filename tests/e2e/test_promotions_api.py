@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.inventory.models import StockLevel
-from omnishop.kernel import clock
+from omnishop.kernel import clock, outbox
 from omnishop.orders.models import Order
 from omnishop.payments.models import Payment
 from omnishop.pricing.promotion_models import Voucher
@@ -119,6 +119,42 @@ async def test_a_declined_payment_gives_the_voucher_use_back(
     assert paid.status_code == 200, paid.text
     assert paid.json()["order"]["discount_amount"] == 10_000
     assert await used(sessions, "ONCE") == 1
+
+
+async def test_a_canceled_order_gives_its_voucher_use_back_once(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    api_key: MakeKey,
+) -> None:
+    staff = await api_key(*STAFF, "orders:write")
+    s = await shop(sessions)
+    once = await promotion(client, staff, name="Once", reward="fixed_order", value="10000",
+                           needs_voucher=True, currency="RUB")  # fmt: skip
+    await voucher(client, staff, once, code="ONCE", usage_limit=1, per_customer_limit=1)
+    token = await ready_cart(client, s)
+    await client.post(f"{CARTS}/{token}/vouchers", json={"code": "once"})
+    paid = await pay(client, token, {"method": "card", "token": await card_token()})
+    assert paid.status_code == 200, paid.text
+    order_id = paid.json()["order"]["id"]
+    used_by_order = await used(sessions, "ONCE")
+
+    for _ in range(2):  # a second cancel (and a redelivered event) gives nothing back twice
+        canceled = await client.post(
+            f"/api/v1/staff/orders/{order_id}/cancel", json={"reason": "changed mind"},
+            headers=staff,
+        )  # fmt: skip
+        assert canceled.status_code == 200, canceled.text
+        await outbox.drain(sessions)
+        await outbox.drain(sessions)
+    after_cancel = await used(sessions, "ONCE")
+    again = await ready_cart(client, s)  # the same buyer (anna@) may use it again
+    retyped = await client.post(f"{CARTS}/{again}/vouchers", json={"code": "ONCE"})
+
+    assert used_by_order == 1
+    assert after_cancel == 0
+    assert retyped.status_code == 200, retyped.text
+    assert retyped.json()["discount"]["amount"] == 10_000
 
 
 async def test_a_promotion_that_ended_since_the_cart_was_shown_is_refused_not_dropped(

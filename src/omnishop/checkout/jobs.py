@@ -11,8 +11,11 @@ from omnishop.checkout.completion import settle_later
 from omnishop.kernel import clock, schedule
 from omnishop.kernel.db import sibling_factory, step_outside
 from omnishop.kernel.events import handles
+from omnishop.orders import service as orders
+from omnishop.orders.events import OrderCanceled
 from omnishop.payments import service as payments
 from omnishop.payments.events import PaymentAuthorized, PaymentCanceled, PaymentFailed
+from omnishop.pricing import promotion_service as promotions
 
 # A payment without an order younger than this may still belong to a live request.
 GRACE = timedelta(minutes=2)
@@ -30,6 +33,14 @@ async def on_payment_outcome(
     webhook said so): the waiting cart becomes an order, or opens again."""
     paid = await payments.get(session=session, payment_id=event.payment_id)
     await settle_later(await step_outside(session), paid)
+
+
+@handles(OrderCanceled)
+async def give_vouchers_back(session: AsyncSession, event: OrderCanceled) -> None:
+    """A canceled order gives back the voucher uses its cart took (the total and the
+    per-customer count). Idempotent: the redemption rows go with the first delivery."""
+    order = await orders.get(session=session, order_id=event.order_id)
+    await promotions.release(session=session, cart_id=order.cart_id)
 
 
 @schedule.every(30, name="checkout.reconcile", writes=False)
