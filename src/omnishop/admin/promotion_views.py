@@ -124,4 +124,9 @@ class SalePriceAdmin(ShopView, model=SalePrice):
         return [PriceChanged(variant_id=model.variant_id, channel_id=model.channel_id)]
 
 
-PROMOTION_VIEWS = (PromotionAdmin, VoucherAdmin, VoucherRedemptionAdmin, SalePriceAdmin)
+PROMOTION_VIEWS: tuple[type[ShopView], ...] = (
+    PromotionAdmin,
+    VoucherAdmin,
+    VoucherRedemptionAdmin,
+    SalePriceAdmin,
+)

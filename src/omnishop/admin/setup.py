@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from sqladmin import Admin
+from sqladmin import Admin, ModelView
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -112,15 +112,9 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
         authorization_backend=RoleAuthorization(),
         throttle=LoginThrottle(settings.login_rate_limit),
     )
-    for view in (*SHOP_VIEWS, *SALES_VIEWS, *RETURNS_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS):
-        admin.add_view(view)
-    for view in (*REVIEW_VIEWS, *CONTENT_VIEWS):
-        admin.add_view(view)
-    for view in LOYALTY_VIEWS:
-        admin.add_view(view)
-    for view in PICKUP_VIEWS:
-        admin.add_view(view)
-    for view in PROMOTION_VIEWS:
-        admin.add_view(view)
-    for view in CUSTOMER_VIEWS:
+    views: list[type[ModelView]] = [
+        *SHOP_VIEWS, *SALES_VIEWS, *RETURNS_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS, *REVIEW_VIEWS,
+        *CONTENT_VIEWS, *LOYALTY_VIEWS, *PICKUP_VIEWS, *PROMOTION_VIEWS, *CUSTOMER_VIEWS,
+    ]  # fmt: skip
+    for view in views:
         admin.add_view(view)

@@ -96,4 +96,9 @@ class ChannelTaxSettingAdmin(ShopView, model=ChannelTaxSetting):
     form_columns: ClassVar[list[Any]] = column_list
 
 
-TAX_VIEWS = (TaxCountryAdmin, TaxRateAdmin, DutyRateAdmin, ChannelTaxSettingAdmin)
+TAX_VIEWS: tuple[type[ShopView], ...] = (
+    TaxCountryAdmin,
+    TaxRateAdmin,
+    DutyRateAdmin,
+    ChannelTaxSettingAdmin,
+)

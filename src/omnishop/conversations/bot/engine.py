@@ -90,7 +90,7 @@ async def answer(
     reason = await _dispatch(turn, message.kind, text, body)
     turn.set(_last=str(message_id), _lang=language)
     state.expires_at = now + TIMEOUT
-    if reason is None and state.paused and state.flow is None and message.kind != "button":
+    if reason is None and turn.paused_now and not rules.waiting(state.flow, state.step):
         turn.say(
             t("resume", language),
             buttons=(Button(t("resume.button", language), payload=rules.payload("resume")),),
@@ -247,7 +247,9 @@ async def _text(turn: Turn, text: str) -> str | None:
         return None
     # A new topic: put the half-done flow aside to offer it back afterwards.
     state = turn.state
-    state.paused = rules.pause(list(state.paused or []), state.flow, state.step, state.slots)
+    before = list(state.paused or [])
+    state.paused = rules.pause(before, state.flow, state.step, state.slots)
+    turn.paused_now = state.paused != before
     await _intent(turn, understood.intent, text)
     return None
 

@@ -36,13 +36,14 @@ RESUMABLE = frozenset({"variant", "order_status", "return", "store_location"})
 
 
 def language_of(text: str) -> str:
-    """ru for Cyrillic, ka for Georgian script, else en."""
+    """ru when there is a Cyrillic word (brand names in Latin letters do not make a Russian
+    message English), ka for Georgian script, else en."""
     cyrillic = sum("\u0400" <= c <= "\u04ff" for c in text)
     georgian = sum("\u10a0" <= c <= "\u10ff" for c in text)
     latin = sum(c.isascii() and c.isalpha() for c in text)
     if georgian > max(cyrillic, latin):
         return "ka"
-    if cyrillic and cyrillic >= latin:
+    if cyrillic >= min(3, max(1, latin)):
         return "ru"
     return "en"
 
@@ -230,6 +231,11 @@ def pause(
     _, own = split_slots(slots)
     kept = [p for p in paused if p.get("flow") != flow]
     return [*kept, {"flow": flow, "step": step, "slots": own}][-limit:]
+
+
+def waiting(flow: str | None, step: str | None) -> bool:
+    """Does the current flow wait for the customer's answer (then no "continue?" offer)?"""
+    return bool(flow and step and (flow in RESUMABLE or (flow, step) == ("search", "ask")))
 
 
 def resume(paused: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:

@@ -43,6 +43,7 @@ class Turn:
     language: str
     base_url: str
     replies: list[OutboundContent] = field(default_factory=list)
+    paused_now: bool = False  # a half-done flow was put aside in this turn: offer it back
 
     def say(self, text: str | None = None, **content: Any) -> None:
         self.replies.append(OutboundContent(text=text, **content))

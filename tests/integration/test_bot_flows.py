@@ -1,0 +1,306 @@
+"""The chat bot end to end on SQLite and PostgreSQL: messages go in through
+``conversations.service.receive``, the worker (outbox) runs the bot and sends its replies
+through a recording fake sender. Search -> add -> checkout link / Telegram invoice; order
+status for the customer's own order only; topic switch and resume; handoffs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omnishop.catalog import service as catalog
+from omnishop.checkout import service as checkout
+from omnishop.conversations import jobs, service, wire
+from omnishop.conversations.bot import engine
+from omnishop.conversations.bot import jobs as bot_jobs
+from omnishop.conversations.bot.intents import Prediction
+from omnishop.conversations.models import QUEUED, Conversation, DialogueState
+from omnishop.customers.models import Customer
+from omnishop.kernel import outbox
+from omnishop.kernel.db import unit_of_work
+from omnishop.orders import service as orders
+from omnishop.search import index as search_index
+from tests.integration.conversations_fixtures import FakeSender, inbound
+from tests.integration.test_cart_fixtures import Shop, open_shop
+from tests.integration.test_orders_service import make_draft
+from tests.integration.test_orders_service import shop as orders_shop
+
+Sessions = async_sessionmaker[AsyncSession]
+__all__ = ["bot_jobs", "jobs"]  # registers the handlers
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSender]:
+    sender = FakeSender()
+    saved = dict(wire._senders)
+    for platform in ("telegram", "whatsapp", "messenger", "sms", "webchat"):
+        wire.register_sender(platform, sender)
+    yield sender
+    wire._senders.clear()
+    wire._senders.update(saved)
+
+
+class Chat:
+    """One customer writing to one channel; ``say`` returns what the bot sent back."""
+
+    def __init__(self, sessions: Sessions, fake: FakeSender, platform: str, code: str) -> None:
+        self.sessions, self.fake, self.platform, self.code = sessions, fake, platform, code
+        self.sender = f"cust-{uuid.uuid4().hex[:8]}"
+        self.conversation_id: uuid.UUID | None = None
+        self.customer_id: uuid.UUID | None = None
+
+    async def send(self, text: str | None = None, **extra: Any) -> list[wire.OutboundMessage]:
+        before = len(self.fake.sent)
+        async with unit_of_work(self.sessions) as session:
+            got = await service.receive(
+                session=session,
+                message=inbound(self.platform, self.code, self.sender, text=text, **extra),
+            )
+            self.conversation_id, self.customer_id = got.conversation_id, got.customer_id
+        for _ in range(3):  # the bot's turn, then the sends it queued
+            await outbox.drain(self.sessions)
+        return self.fake.sent[before:]
+
+    async def press(self, payload: str) -> list[wire.OutboundMessage]:
+        return await self.send(None, kind="button", payload=payload)
+
+    async def state(self) -> DialogueState:
+        async with self.sessions() as session:
+            row = await session.get(DialogueState, self.conversation_id)
+            assert row is not None
+            return row
+
+    async def conversation(self) -> Conversation:
+        async with self.sessions() as session:
+            row = await session.get(Conversation, self.conversation_id)
+            assert row is not None
+            return row
+
+
+async def a_shop(sessions: Sessions, code: str) -> Shop:
+    async with unit_of_work(sessions) as session:
+        shop = await open_shop(session, code=code)
+        await search_index.reindex_all(session)
+    await outbox.drain(sessions)
+    return shop
+
+
+def payloads(replies: list[wire.OutboundMessage]) -> list[str]:
+    out = [b.payload or b.url or "" for m in replies for b in m.buttons]
+    out += [b.payload or "" for m in replies for c in m.cards for b in c.buttons]
+    return out
+
+
+def texts(replies: list[wire.OutboundMessage]) -> str:
+    return "\n".join(m.text or "" for m in replies)
+
+
+async def test_search_add_and_check_out_by_link(sessions: Sessions, fake: FakeSender) -> None:
+    shop = await a_shop(sessions, "wa")
+    chat = Chat(sessions, fake, "whatsapp", "wa")
+
+    hello = await chat.send("Привет")
+    assert "bot:search" in payloads(hello) and "bot:cart" in payloads(hello)
+
+    found = await chat.send("покажите чайник")
+    cards = [c for m in found for c in m.cards]
+    assert [c.title for c in cards] == ["Чайник"]
+    assert cards[0].subtitle is not None and "2" in cards[0].subtitle  # the price line
+    assert cards[0].url is not None and cards[0].url.endswith("/p/wa-kettle")
+    pick = cards[0].buttons[0].payload
+    assert pick is not None and pick.startswith("bot:pick:")
+
+    added = await chat.press(pick)
+    assert "Чайник" in texts(added) and "bot:checkout" in payloads(added)
+    state = await chat.state()
+    token = state.slots["cart"]
+    async with sessions() as session:
+        cart = await checkout.get_cart(session=session, token=token)
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(shop.kettle, 1)]
+
+    pay = await chat.send("хочу оформить заказ")
+    links = [b.url for m in pay for b in m.buttons if b.url]
+    assert links and links[0].endswith(f"/checkout?cart={token}&utm_source=wa")
+
+
+async def test_telegram_checkout_sends_a_native_invoice_for_the_cart(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tg")
+    chat = Chat(sessions, fake, "telegram", "tg")
+    found = await chat.send("ищу кружку")
+    pick = next(b.payload for m in found for c in m.cards for b in c.buttons)
+    assert pick is not None
+    await chat.press(pick)
+    await chat.press("bot:pick:" + pick.rsplit(":", 1)[1])  # the same mug again: two
+
+    replies = await chat.press("bot:checkout")
+    invoices = [m.invoice for m in replies if m.invoice]
+    token = (await chat.state()).slots["cart"]
+    assert len(invoices) == 1
+    assert invoices[0].payload == token and invoices[0].currency == "RUB"
+    assert invoices[0].prices == (("Кружка", 2 * 99000),)
+
+
+async def test_order_status_only_for_the_customers_own_orders(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tg2")
+    chat = Chat(sessions, fake, "telegram", "tg2")
+    await chat.send("здравствуйте")
+    assert chat.customer_id is not None
+    async with unit_of_work(sessions) as session:
+        stranger = Customer(email="other@example.com")
+        session.add(stranger)
+        await session.flush()
+        s = await orders_shop(session, "web-ru")
+        mine = await orders.place(
+            session=session, draft=await make_draft(session, s, customer_id=chat.customer_id)
+        )
+        theirs = await orders.place(
+            session=session, draft=await make_draft(session, s, kettles=1, customer_id=stranger.id)
+        )
+
+    asked = await chat.send(f"где мой заказ {theirs.number}?")
+    assert theirs.number in texts(asked)
+    assert "Не нашёл" in texts(asked) and theirs.status not in texts(asked)
+
+    told = await chat.send(f"статус заказа {mine.number}")
+    assert f"Заказ {mine.number}: {mine.status}" in texts(told)
+
+    listed = await chat.press("bot:orders")
+    assert payloads(listed) == [f"bot:order:{mine.number}"]  # never the stranger's
+
+
+async def test_a_topic_switch_pauses_the_flow_and_the_customer_can_resume_it(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "wc")
+    chat = Chat(sessions, fake, "webchat", "wc")
+
+    asked = await chat.send("где мой заказ?")
+    assert "номер заказа" in texts(asked)
+    assert ((await chat.state()).flow, (await chat.state()).step) == ("order_status", "number")
+
+    switched = await chat.send("покажите кружки")
+    assert [c.title for m in switched for c in m.cards] == ["Кружка"]
+    assert "bot:resume" in payloads(switched)  # offered back after the answer
+    state = await chat.state()
+    assert state.flow == "search" and [p["flow"] for p in state.paused] == ["order_status"]
+
+    back = await chat.send("продолжим")
+    assert "номер заказа" in texts(back)
+    state = await chat.state()
+    assert (state.flow, state.step, state.paused) == ("order_status", "number", [])
+
+    answered = await chat.send("W-000999")
+    assert "W-000999" in texts(answered) and (await chat.state()).flow is None
+
+
+class Unsure:
+    def predict(self, text: str) -> Prediction:
+        return Prediction("other", 0.1, "ru")
+
+
+async def test_two_messages_not_understood_hand_the_chat_to_a_person_with_a_summary(
+    sessions: Sessions, fake: FakeSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await a_shop(sessions, "wa2")
+    monkeypatch.setattr(engine, "_model", Unsure())
+    chat = Chat(sessions, fake, "whatsapp", "wa2")
+
+    first = await chat.send("ммм ну как бы это")
+    assert "не понял" in texts(first)
+    assert (await chat.conversation()).status == "bot"
+
+    second = await chat.send("фывапролд")
+    assert "оператору" in texts(second)
+    conversation = await chat.conversation()
+    assert conversation.status == QUEUED and conversation.handoff_reason == "low_confidence"
+    assert conversation.handoff_summary is not None
+    assert "ммм ну как бы это" in conversation.handoff_summary
+    assert "фывапролд" in conversation.handoff_summary
+
+    # From now on the bot is silent.
+    assert await chat.send("алло?") == []
+
+
+async def test_asking_for_a_person_or_sending_a_photo_hands_off_at_once(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "sms")
+    human = Chat(sessions, fake, "sms", "sms")
+    await human.send("позовите оператора")
+    assert (await human.conversation()).handoff_reason == "requested"
+
+    photo = Chat(sessions, fake, "sms", "sms")
+    await photo.send(None, kind="image", media=wire.Media(url="https://cdn.example/p.jpg"))
+    conversation = await photo.conversation()
+    assert conversation.status == QUEUED and conversation.handoff_reason == "photo"
+    assert "https://cdn.example/p.jpg" in (conversation.handoff_summary or "")
+
+
+async def test_a_redelivered_event_is_answered_once(sessions: Sessions, fake: FakeSender) -> None:
+    await a_shop(sessions, "tg3")
+    chat = Chat(sessions, fake, "telegram", "tg3")
+    await chat.send("привет")
+    assert chat.conversation_id is not None
+    async with unit_of_work(sessions) as session:
+        got = await service.receive(
+            session=session, message=inbound("telegram", "tg3", chat.sender, text="спасибо")
+        )
+        assert got.message_id is not None
+        first = await engine.answer(
+            session=session, conversation_id=chat.conversation_id, message_id=got.message_id
+        )
+        again = await engine.answer(
+            session=session, conversation_id=chat.conversation_id, message_id=got.message_id
+        )
+    assert len(first) == 1 and again == []
+
+
+async def test_a_product_with_options_asks_which_then_takes_the_named_one(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    from omnishop.catalog.schemas import ProductCreate, PublicationIn, TranslationIn, VariantCreate
+    from omnishop.inventory import service as inventory
+    from omnishop.pricing import service as pricing
+
+    shop = await a_shop(sessions, "wc2")
+    async with unit_of_work(sessions) as session:
+        created = await catalog.create_product(
+            session=session,
+            data=ProductCreate(
+                slug="tee",
+                translations={"ru": TranslationIn(name="Футболка")},
+                variants=[
+                    VariantCreate(sku="tee-m", options={"size": "M"}),
+                    VariantCreate(sku="tee-l", options={"size": "L"}),
+                ],
+            ),
+        )
+        await catalog.publish(
+            session=session, product_id=created.id, channel_id=shop.channel.id, data=PublicationIn()
+        )
+        bundle = await catalog.get_bundle(session=session, id_or_slug="tee")
+        for v in bundle.variants:
+            await pricing.set_price(
+                session=session, variant_id=v.id, channel_id=shop.channel.id, amount=150000
+            )
+            await inventory.set_on_hand(
+                session=session, variant_id=v.id, location_id=shop.warehouse, quantity=5
+            )
+        large = next(v.id for v in bundle.variants if v.sku == "tee-l")
+    chat = Chat(sessions, fake, "webchat", "wc2")
+    asked = await chat.press(f"bot:pick:{created.id}")
+    assert sorted(payloads(asked)) == sorted(f"bot:add:{v.id}" for v in bundle.variants)
+
+    added = await chat.send("давайте L, 2 шт")
+    assert "Футболка" in texts(added)
+    async with sessions() as session:
+        cart = await checkout.get_cart(session=session, token=(await chat.state()).slots["cart"])
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(large, 2)]
