@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omnishop.conversations import handoff, operators, service
-from omnishop.conversations.models import Conversation, OperatorProfile
+from omnishop.conversations import handoff, jobs, operators, service
+from omnishop.conversations.models import Conversation, Message, OperatorProfile
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.db import make_sessionmaker, unit_of_work
 from omnishop.kernel.outbox import OutboxEvent
@@ -106,3 +106,53 @@ async def test_a_silent_operator_loses_the_chat_to_a_free_one(fresh_engine: Asyn
         seats = {p.staff_id: p.active_chats for p in await session.scalars(select(OperatorProfile))}
         assert seats == {a: 0, b: 1}
     await outbox.drain(factory)
+
+
+async def test_parallel_redeliveries_store_one_message_in_one_thread(
+    fresh_engine: AsyncEngine,
+) -> None:
+    factory = make_sessionmaker(fresh_engine)
+    async with unit_of_work(factory) as session:
+        code = await channel(session, "whatsapp")
+    message = inbound("whatsapp", code, "bsuid-race", external_id="wamid.race")
+
+    async def deliver() -> bool | None:
+        try:
+            async with unit_of_work(factory) as session:
+                got = await service.receive(session=session, message=message)
+        except DBAPIError:  # the platform would retry a 5xx; the row exists or will
+            return None
+        return got.duplicate
+
+    outcomes = await asyncio.gather(*(deliver() for _ in range(WORKERS)))
+
+    assert outcomes.count(False) == 1
+    async with factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert await session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+async def test_a_chat_nobody_can_take_does_not_block_the_queue(fresh_engine: AsyncEngine) -> None:
+    factory = make_sessionmaker(fresh_engine)
+    async with unit_of_work(factory) as session:
+        code = await channel(session, "telegram")
+        ka = await service.receive(
+            session=session,
+            message=inbound("telegram", code, "ka-1", profile={"language_code": "ka"}),
+        )
+        ru = await service.receive(
+            session=session,
+            message=inbound("telegram", code, "ru-1", profile={"language_code": "ru"}),
+        )
+        for got in (ka, ru):
+            assert got.conversation_id is not None
+            await handoff.handoff(
+                session=session, conversation_id=got.conversation_id, reason="requested", summary=""
+            )
+        staff = await operator(session, "ru")
+        await operators.set_operator(session=session, staff_id=staff, online=True, languages=["ru"])
+    async with unit_of_work(factory) as session:
+        assert await jobs.assign_waiting(session) == 1
+    async with factory() as session:
+        waiting = await operators.queue(session=session)
+        assert [c.id for c in waiting] == [ka.conversation_id]

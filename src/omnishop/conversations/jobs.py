@@ -164,10 +164,10 @@ async def assign_on_handoff(session: AsyncSession, event: ConversationHandedOff)
 async def assign_waiting(session: AsyncSession) -> int:
     """Operators come online and free up: hand them the longest-waiting chats."""
     assigned = 0
-    for _ in range(50):
-        if await handoff.assign_next(session=session) is None:
-            break
-        assigned += 1
+    for conversation in await handoff.queue(session=session, limit=50):
+        # One by one: a chat nobody can take (language, skill) does not block the others.
+        if await handoff.assign_next(session=session, conversation_id=conversation.id):
+            assigned += 1
     return assigned
 
 

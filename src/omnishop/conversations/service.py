@@ -87,13 +87,17 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
     row = seen.first()
     if row is not None:
         return Received(duplicate=True, message_id=row[0], conversation_id=row[1])
-    identity = await identities.sign_in(
-        session=session,
-        kind=message.platform,
-        external_id=message.sender_id,
-        profile=message.profile,
-        source_channel=channel.code,
+    identity = await identities.find(
+        session=session, kind=message.platform, external_id=message.sender_id
     )
+    if identity is None or message.profile:  # first sight, or news about the sender
+        identity = await identities.sign_in(
+            session=session,
+            kind=message.platform,
+            external_id=message.sender_id,
+            profile=message.profile,
+            source_channel=channel.code,
+        )
     now = clock.now()
     conversation = await _thread(session, channel.id, message, identity)
     stored = Message(
