@@ -259,3 +259,15 @@ async def test_pages_answer_without_a_cart_or_sign_in(
 
     assert answered.status_code in {200, 303, 404}, answered.text[:300]
     assert "<script>alert(1)" not in answered.text  # echoed input is escaped
+
+
+async def test_the_cart_speaks_the_page_language_whatever_it_was_created_in(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    await add(client, s)  # created in Russian
+    russian = await client.get("/cart")
+    english = await client.get("/cart", params={"lang": "en"})
+
+    assert re.search(r"2\s500,00", russian.text) and "Итого" in russian.text
+    assert "2,500.00" in english.text and "Total" in english.text

@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from omnishop.kernel import i18n
+from omnishop.kernel.money import Money
 from omnishop.storefront import pwa
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -57,6 +58,9 @@ def environment(locale: str) -> jinja2.Environment:
     env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     env.globals["static_url"] = pwa.url
     env.filters["money"] = lambda money: money.format(locale)
+    # Anything with integer ``amount`` and ``currency`` (a cart's MoneyView, a delivery option)
+    # in the page's locale, whatever locale the cart was created in.
+    env.filters["minor"] = lambda value: Money(value.amount, value.currency).format(locale)
     # JSON-LD stays readable (and smaller) in Georgian and Russian; <, >, & are still escaped.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
