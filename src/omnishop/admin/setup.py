@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from omnishop.admin import inbox
 from omnishop.admin.auth import (
     CSRF_FIELD,
     CrossSiteGuard,
@@ -118,3 +119,4 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
     ]  # fmt: skip
     for view in views:
         admin.add_view(view)
+    inbox.install(admin, database=database, base_url=settings.base_url)

@@ -13,7 +13,8 @@ import uuid
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.conversations.models import ASSIGNED, BOT, Conversation, Message
+from omnishop.conversations.handoff import OperatorInfo
+from omnishop.conversations.models import ASSIGNED, BOT, Conversation, Message, OperatorProfile
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.kernel import clock
 
@@ -101,3 +102,20 @@ async def change_marker(*, session: AsyncSession, conversation_id: uuid.UUID | N
     m = (await session.execute(messages)).one()
     c = (await session.execute(chats)).one()
     return f"{m[0]}:{m[1]}:{c[0]}:{c[1]}"
+
+
+async def operator(*, session: AsyncSession, staff_id: uuid.UUID) -> OperatorInfo | None:
+    """A staff member's inbox profile (capacity, chats held, online), if they have one."""
+    row = await session.get(OperatorProfile, staff_id)
+    if row is None:
+        return None
+    return OperatorInfo(
+        staff_id=row.staff_id,
+        capacity=row.capacity,
+        active_chats=row.active_chats,
+        languages=list(row.languages or []),
+        skills=list(row.skills or []),
+        online=row.online,
+        business_hours=dict(row.business_hours or {}),
+        timezone=row.timezone,
+    )

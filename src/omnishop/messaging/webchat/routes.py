@@ -24,11 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from omnishop.channels import service as channels
 from omnishop.conversations import feed
 from omnishop.conversations import service as conversations
+from omnishop.conversations.jobs import conversation_channel
 from omnishop.conversations.schemas import MessageInfo
 from omnishop.conversations.wire import InboundMessage
 from omnishop.customers import identities
 from omnishop.customers import tokens as customer_tokens
-from omnishop.kernel import clock
+from omnishop.kernel import clock, wakeup
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError, NotFound, Unauthorized, ValidationFailed
 from omnishop.kernel.runtime import Database
@@ -40,7 +41,8 @@ CUSTOMER_COOKIE = "customer"  # the storefront's customer-token cookie
 BATCH = 100
 # A stream ends after this long; the browser reconnects with Last-Event-ID at once.
 STREAM_SECONDS = 55.0
-POLL_SECONDS = 0.5
+# With the realtime broadcaster a stream wakes at once; this poll is the safety net.
+POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 # Messages the widget shows: what people wrote, not platform bookkeeping.
 HIDDEN_KINDS = frozenset({"status", "answer", "pre_checkout", "payment", "empty"})
@@ -232,26 +234,31 @@ async def events(
         yield "retry: 2000\n\n"
         loop = asyncio.get_running_loop()
         started = idle = loop.time()
-        thread: uuid.UUID | None = None
-        while True:
-            thread = thread or await _thread_id(request, channel, sender)
-            batch = [] if thread is None else await _batch(request, thread, cursor)
-            for info in batch:
-                cursor = info.id
-                if info.kind not in HIDDEN_KINDS:
-                    yield _event(info)
-            if poll and len(batch) < BATCH:
+        thread = await _thread_id(request, channel, sender)
+        while thread is None:  # nothing said yet: wait for the first message
+            if poll or loop.time() - started > STREAM_SECONDS or await request.is_disconnected():
                 return
-            now = loop.time()
-            if batch:
-                idle = now
-            elif now - idle > HEARTBEAT_SECONDS:
-                idle = now
-                yield ": keep-alive\n\n"
-            if now - started > STREAM_SECONDS or await request.is_disconnected():
-                return
-            if not batch:
-                await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(POLL_SECONDS)
+            thread = await _thread_id(request, channel, sender)
+        async with wakeup.listening(None if poll else conversation_channel(thread)) as woken:
+            while True:
+                batch = await _batch(request, thread, cursor)
+                for info in batch:
+                    cursor = info.id
+                    if info.kind not in HIDDEN_KINDS:
+                        yield _event(info)
+                if poll and len(batch) < BATCH:
+                    return
+                now = loop.time()
+                if batch:
+                    idle = now
+                elif now - idle > HEARTBEAT_SECONDS:
+                    idle = now
+                    yield ": keep-alive\n\n"
+                if now - started > STREAM_SECONDS or await request.is_disconnected():
+                    return
+                if len(batch) < BATCH:
+                    await woken.wait(POLL_SECONDS)
 
     return StreamingResponse(
         stream(),

@@ -1,0 +1,274 @@
+"""The operator inbox: hand-made back-office pages over the conversations services.
+
+``/admin/inbox`` lists the queue (waiting time), the operator's chats, colleagues' chats and
+the chats the bot is handling, with an online/offline switch. ``/admin/inbox/c/<id>`` is one
+chat: the thread, the channel's reply window, the customer (profile, identities, orders,
+loyalty) and the actions (take, reply, canned reply, product card, pay link, hand back to the
+bot, resolve). Pages follow changes live over SSE (``/admin/inbox/live``): the realtime
+broadcaster wakes the stream, the database says what changed, the page swaps a fragment.
+Every POST is CSRF-checked; a refused action answers its 4xx with a short page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from markupsafe import escape
+from sqladmin import Admin, BaseView, expose
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from omnishop.admin import inbox_data
+from omnishop.admin.auth import CSRF_FIELD, csrf_valid
+from omnishop.conversations import feed, handoff
+from omnishop.conversations import service as conversations
+from omnishop.conversations.jobs import conversation_channel, inbox_channel
+from omnishop.conversations.wire import Button, OutboundContent
+from omnishop.customers.models import StaffRole
+from omnishop.kernel import clock, wakeup
+from omnishop.kernel.db import unit_of_work
+from omnishop.kernel.errors import DomainError, NotFound, ValidationFailed
+from omnishop.kernel.runtime import Database
+
+INBOX = "Inbox"
+INBOX_ROLES = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.OPERATOR})
+MAX_TEXT = 4000
+LIVE_SECONDS = 55.0  # the browser's EventSource reconnects after this
+LIVE_POLL_SECONDS = 2.0
+ACTIONS = frozenset({"take", "reply", "canned", "card", "paylink", "hand_back", "resolve"})
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _staff_id(request: Request) -> uuid.UUID:
+    return uuid.UUID(str(request.session.get("staff_id")))
+
+
+def _conversation_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(request.path_params.get("conversation_id")))
+    except ValueError as exc:
+        raise NotFound("no such conversation") from exc
+
+
+def _refused(exc: DomainError, back: str) -> HTMLResponse:
+    body = (
+        f"<!doctype html><title>{escape(exc.title)}</title><p>{escape(exc.detail)}</p>"
+        f'<p><a href="{escape(back)}">Back</a></p>'
+    )
+    return HTMLResponse(body, status_code=exc.status)
+
+
+class _InboxBase(BaseView):
+    category = INBOX
+
+    def is_accessible(self, request: Request) -> bool:
+        return request.session.get("role") in INBOX_ROLES
+
+
+class InboxView(_InboxBase):
+    name = "Inbox"
+    icon = "fa-solid fa-comments"
+
+    @expose("/inbox", identity="inbox")
+    async def inbox(self, request: Request) -> Response:
+        staff_id = _staff_id(request)
+        async with unit_of_work(_database(request).sessions, writes=False) as session:
+            lists = await inbox_data.lists(session=session, staff_id=staff_id)
+            marker = await feed.change_marker(session=session)
+        part = request.query_params.get("part") == "lists"
+        return await self.templates.TemplateResponse(
+            request,
+            "inbox/lists.html" if part else "inbox/index.html",
+            {
+                "title": "Inbox",
+                "lists": lists,
+                "now": clock.now(),
+                "marker": marker,
+                "staff_id": staff_id,
+            },
+        )
+
+
+class InboxChatView(_InboxBase):
+    name = "Chat"
+    identity = "inbox-chat"
+
+    def is_visible(self, request: Request) -> bool:
+        return False
+
+    @expose("/inbox/c/{conversation_id}", identity="inbox-chat")
+    async def chat(self, request: Request) -> Response:
+        staff_id = _staff_id(request)
+        query = request.query_params.get("q", "").strip()[:200] or None
+        try:
+            conversation_id = _conversation_id(request)
+            async with unit_of_work(_database(request).sessions, writes=False) as session:
+                screen = await inbox_data.chat(
+                    session=session,
+                    conversation_id=conversation_id,
+                    staff_id=staff_id,
+                    product_query=query,
+                )
+                marker = await feed.change_marker(session=session, conversation_id=conversation_id)
+        except DomainError as exc:
+            return _refused(exc, "/admin/inbox")
+        part = request.query_params.get("part") == "thread"
+        return await self.templates.TemplateResponse(
+            request,
+            "inbox/thread.html" if part else "inbox/chat.html",
+            {
+                "title": f"Chat · {screen.conversation.platform}",
+                "screen": screen,
+                "c": screen.conversation,
+                "now": clock.now(),
+                "marker": marker,
+                "query": query or "",
+                "canned": inbox_data.CANNED,
+            },
+        )
+
+    @expose("/inbox/c/{conversation_id}/act", methods=["POST"], identity="inbox-act")
+    async def act(self, request: Request) -> Response:
+        """One of the chat's actions (``do``), then back to the chat."""
+        form = await request.form()
+        back = str(request.url_for("admin:view-inbox-chat", **request.path_params))
+        if not csrf_valid(request, form.get(CSRF_FIELD)):
+            return Response("stale or forged form", status_code=403)
+        do = str(form.get("do", ""))
+        try:
+            conversation_id = _conversation_id(request)
+            if do not in ACTIONS:
+                raise ValidationFailed("unknown action", field="do")
+            async with unit_of_work(_database(request).sessions) as session:
+                await _act(request, session, conversation_id, do, form)
+        except DomainError as exc:
+            return _refused(exc, back)
+        if do in ("hand_back", "resolve"):
+            back = str(request.url_for("admin:view-inbox"))
+        return RedirectResponse(back, status_code=303)
+
+    @expose("/inbox/online", methods=["POST"], identity="inbox-online")
+    async def online(self, request: Request) -> Response:
+        """The operator goes online (the queue may assign them chats) or offline."""
+        form = await request.form()
+        if not csrf_valid(request, form.get(CSRF_FIELD)):
+            return Response("stale or forged form", status_code=403)
+        async with unit_of_work(_database(request).sessions) as session:
+            await handoff.set_operator(
+                session=session, staff_id=_staff_id(request), online=form.get("online") == "1"
+            )
+        return RedirectResponse(request.url_for("admin:view-inbox"), status_code=303)
+
+    @expose("/inbox/live", identity="inbox-live")
+    async def live(self, request: Request) -> Response:
+        """SSE: an event ``changed`` whenever the inbox (or the chat ``?c=``) changed since the
+        marker the page was rendered with (``?since=``)."""
+        raw = request.query_params.get("c")
+        conversation_id = None
+        if raw:
+            try:
+                conversation_id = uuid.UUID(raw)
+            except ValueError:
+                return Response("bad conversation id", status_code=422)
+        since = request.query_params.get("since", "")[:200]
+        database = _database(request)
+        channel = conversation_channel(conversation_id) if conversation_id else inbox_channel()
+
+        async def marker() -> str:
+            async with unit_of_work(database.sessions, writes=False) as session:
+                return await feed.change_marker(session=session, conversation_id=conversation_id)
+
+        async def stream() -> AsyncIterator[str]:
+            nonlocal since
+            yield "retry: 2000\n\n"
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            async with wakeup.listening(channel) as woken:
+                while loop.time() - started < LIVE_SECONDS:
+                    now = await marker()
+                    if now != since:
+                        since = now
+                        yield f"event: changed\ndata: {now}\n\n"
+                    if await request.is_disconnected():
+                        return
+                    if not await woken.wait(LIVE_POLL_SECONDS):
+                        yield ": keep-alive\n\n"
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+
+async def _act(
+    request: Request, session: Any, conversation_id: uuid.UUID, do: str, form: Any
+) -> None:
+    staff_id = _staff_id(request)
+    if do == "take":
+        await handoff.take(session=session, conversation_id=conversation_id, staff_id=staff_id)
+    elif do == "hand_back":
+        await handoff.hand_back(session=session, conversation_id=conversation_id, staff_id=staff_id)
+    elif do == "resolve":
+        await handoff.resolve(session=session, conversation_id=conversation_id, staff_id=staff_id)
+    else:
+        content = await _content(request, session, conversation_id, staff_id, do, form)
+        await conversations.send(
+            session=session,
+            conversation_id=conversation_id,
+            content=content,
+            author="operator",
+            staff_id=staff_id,
+        )
+
+
+async def _content(
+    request: Request,
+    session: Any,
+    conversation_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    do: str,
+    form: Any,
+) -> OutboundContent:
+    """What a reply action sends."""
+    base_url = str(request.app.state.base_url)
+    if do == "reply":
+        text = str(form.get("text", "")).strip()
+        if not text or len(text) > MAX_TEXT:
+            raise ValidationFailed(f"write 1 to {MAX_TEXT} characters", field="text")
+        return OutboundContent(text=text)
+    if do == "canned":
+        screen = await inbox_data.chat(
+            session=session, conversation_id=conversation_id, staff_id=staff_id
+        )
+        text = inbox_data.canned_text(
+            str(form.get("canned", "")), customer=screen.customer, orders=screen.orders
+        )
+        return OutboundContent(text=text)
+    if do == "card":
+        slug = str(form.get("product", "")).strip()[:200]
+        if not slug:
+            raise ValidationFailed("choose a product", field="product")
+        card = await inbox_data.product_card(session=session, slug=slug, base_url=base_url)
+        return OutboundContent(cards=(card,))
+    # paylink: the storefront's checkout for the customer's cart in that browser
+    url = f"{base_url.rstrip('/')}/checkout"
+    return OutboundContent(text=inbox_data.CANNED["pay"], buttons=(Button(label="Pay", url=url),))
+
+
+def install(admin: Admin, *, database: Database, base_url: str) -> None:
+    """Add the inbox pages; they reach the database through the back-office app's state."""
+    admin.admin.state.database = database
+    admin.admin.state.base_url = base_url
+    for view in (InboxView, InboxChatView):
+        admin.add_view(view)
+    # SQLAdmin names a page view after its last route; the hidden chat view's menu entry (never
+    # shown) must still resolve to a URL without parameters.
+    InboxChatView.identity = "inbox"

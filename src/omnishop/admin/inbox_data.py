@@ -1,0 +1,200 @@
+"""What the operator inbox shows and sends, loaded once per page from the domain services:
+the lists, one chat's screen (thread, window, customer, identities, orders, loyalty), product
+cards for the picker, and canned replies with variables.
+
+The customer's name and contacts are read from the customer row directly: the back-office is
+the accepted exception to "a domain's tables are its own" (see admin/base.py).
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.catalog import service as catalog
+from omnishop.channels import service as channels
+from omnishop.conversations import feed, handoff
+from omnishop.conversations import service as conversations
+from omnishop.conversations.schemas import ConversationInfo, MessageInfo
+from omnishop.conversations.wire import Button, Card
+from omnishop.customers import identities
+from omnishop.customers.identities import IdentityInfo
+from omnishop.customers.models import Customer
+from omnishop.kernel import clock
+from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.loyalty import service as loyalty
+from omnishop.loyalty.schemas import LoyaltySummary
+from omnishop.orders import listing as orders
+from omnishop.orders.schemas import OrderSummary
+from omnishop.search import service as search
+from omnishop.search.schemas import ProductSummary, SearchQuery
+
+# Product cards are priced and added to cart in the storefront's channel.
+CARD_CHANNEL = "web"
+WINDOW_WARNING_MINUTES = 60
+
+# Canned replies: {first_name} and {order_number} are filled from the chat's customer.
+CANNED: dict[str, str] = {
+    "hello": "Hello{first_name_sp}! I'm here to help. What are you looking for?",
+    "order": "Your order {order_number} is on its way; the tracking link is in your account.",
+    "thanks": "Thank you{first_name_sp}! Is there anything else I can do for you?",
+    "pay": "Here is a link to pay for your cart. It keeps your items reserved for a while.",
+}
+
+
+@dataclass(frozen=True)
+class Lists:
+    queue: list[ConversationInfo]
+    mine: list[ConversationInfo]
+    colleagues: list[ConversationInfo]
+    with_bot: list[ConversationInfo]
+    operator: handoff.OperatorInfo | None
+
+
+@dataclass(frozen=True)
+class ChatScreen:
+    conversation: ConversationInfo
+    channel_code: str
+    messages: list[MessageInfo]
+    customer: Customer | None
+    identities: list[IdentityInfo]
+    orders: list[OrderSummary]
+    loyalty: LoyaltySummary | None
+    window_note: str | None
+    mine: bool
+    products: list[ProductSummary] = field(default_factory=list)
+
+
+async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
+    """The inbox's four lists and the operator's own profile."""
+    return Lists(
+        queue=await handoff.queue(session=session),
+        mine=await handoff.held_by(session=session, staff_id=staff_id),
+        colleagues=await feed.held_by_others(session=session, staff_id=staff_id),
+        with_bot=await feed.with_bot(session=session),
+        operator=await feed.operator(session=session, staff_id=staff_id),
+    )
+
+
+def window_note(conversation: ConversationInfo, now: datetime) -> str | None:
+    """The channel's constraint on replying, in words (None when there is none)."""
+    closes = conversation.window_closes_at
+    if closes is None:
+        return None
+    if closes <= now:
+        return (
+            f"The {conversation.platform} 24-hour window is closed: only approved templates "
+            "(WhatsApp) or tagged messages (Messenger) can be sent until the customer writes."
+        )
+    minutes = int((closes - now).total_seconds() // 60)
+    if minutes <= WINDOW_WARNING_MINUTES:
+        return (
+            f"The {conversation.platform} window closes in {minutes} min; after that a template "
+            "is needed."
+        )
+    return None
+
+
+async def chat(
+    *,
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    product_query: str | None = None,
+) -> ChatScreen:
+    """Everything the one-chat screen shows."""
+    info = await conversations.get(session=session, conversation_id=conversation_id)
+    channel = await channels.get(session=session, channel_id=info.channel_id)
+    messages = await feed.after(session=session, conversation_id=info.id, cursor=None, limit=200)
+    customer = None
+    linked: list[IdentityInfo] = []
+    recent: list[OrderSummary] = []
+    points = None
+    if info.customer_id is not None:
+        customer = await session.get(Customer, info.customer_id)
+        linked = await identities.identities_of(session=session, customer_id=info.customer_id)
+        page = await orders.customer_orders(
+            session=session, customer_id=info.customer_id, cursor=None, limit=5
+        )
+        recent = page.data
+        points = await loyalty.balance(session=session, customer_id=info.customer_id)
+    products = await find_products(session=session, query=product_query) if product_query else []
+    return ChatScreen(
+        conversation=info,
+        channel_code=channel.code,
+        messages=messages,
+        customer=customer,
+        identities=linked,
+        orders=recent,
+        loyalty=points,
+        window_note=window_note(info, clock.now()),
+        mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
+        products=products,
+    )
+
+
+async def find_products(*, session: AsyncSession, query: str) -> list[ProductSummary]:
+    """The product picker: the storefront's search, in the storefront's channel."""
+    channel = await channels.get_by_code(session=session, code=CARD_CHANNEL)
+    page = await search.search(
+        session=session,
+        channel=channel,
+        query=SearchQuery(q=query[:200], limit=8, facets=False),
+        locale=channel.default_locale,
+    )
+    return page.data
+
+
+async def product_card(
+    *, session: AsyncSession, slug: str, base_url: str, locale: str = "ru"
+) -> Card:
+    """A product as a chat card: photo, price and stock, "add to cart" and "open" buttons."""
+    try:
+        bundle = await catalog.get_bundle(session=session, id_or_slug=slug)
+    except NotFound as exc:
+        raise ValidationFailed("no such product", field="product") from exc
+    shown = bundle.names.get(locale) or next(iter(bundle.names.values()), bundle.slug)
+    found = [p for p in await find_products(session=session, query=shown) if p.slug == slug]
+    summary = found[0] if found else None
+    variant = next((v for v in bundle.variants if v.active), None)
+    if variant is None or summary is None or summary.price is None:
+        raise ValidationFailed("this product is not on sale in the shop", field="product")
+    name = shown or summary.name
+    stock = "in stock" if summary.in_stock else "out of stock"
+    image = None
+    if summary.image and summary.image.sizes:
+        image = _absolute(base_url, sorted(summary.image.sizes.items())[-1][1])
+    url = f"{base_url.rstrip('/')}/p/{bundle.slug}"
+    buttons = [Button(label="Open", url=url)]
+    if summary.in_stock:
+        buttons.insert(0, Button(label="Add to cart", payload=f"cart:add:{variant.id}"))
+    return Card(
+        title=name,
+        subtitle=f"{summary.price.formatted} · {stock}",
+        image_url=image,
+        url=url,
+        buttons=tuple(buttons),
+    )
+
+
+def _absolute(base_url: str, path: str) -> str:
+    return path if "://" in path else f"{base_url.rstrip('/')}/{path.lstrip('/')}"
+
+
+def canned_text(key: str, *, customer: Customer | None, orders: list[OrderSummary]) -> str:
+    """A canned reply with its variables filled ({first_name}, {order_number})."""
+    template = CANNED.get(key)
+    if template is None:
+        raise ValidationFailed("unknown canned reply", field="canned")
+    first = (customer.first_name or "") if customer else ""
+    values: dict[str, Any] = {
+        "first_name": first,
+        "first_name_sp": f", {first}" if first else "",
+        "order_number": orders[0].number if orders else "",
+    }
+    return string.Formatter().vformat(template, (), values)

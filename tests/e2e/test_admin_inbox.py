@@ -1,0 +1,239 @@
+"""The operator inbox over HTTP: sign-in and roles, the lists, take / reply / canned reply /
+product card / pay link / hand back / resolve, refusals (4xx, nothing written), and the live
+SSE stream."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from omnishop.admin import inbox
+from omnishop.conversations import handoff
+from omnishop.conversations import service as conversations
+from omnishop.conversations.models import Conversation, Message
+from omnishop.customers.models import StaffUser
+from omnishop.kernel.db import unit_of_work
+from tests.e2e.test_admin import MakeStaff, make_staff, sign_in
+from tests.integration.conversations_fixtures import channel, inbound
+from tests.integration.test_search import build_shop
+
+__all__ = ["make_staff"]
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _chat(sessions: Sessions, *, queued: bool = True, text: str = "hello") -> uuid.UUID:
+    """A webchat customer who wrote once (and asked for a human when ``queued``)."""
+    async with unit_of_work(sessions) as session:
+        await channel(session, "webchat", "webchat")
+        got = await conversations.receive(
+            session=session, message=inbound("webchat", "webchat", "v-visitor", text=text)
+        )
+        assert got.conversation_id is not None
+        if queued:
+            await handoff.handoff(
+                session=session,
+                conversation_id=got.conversation_id,
+                reason="asked",
+                summary="wants a person",
+            )
+        return got.conversation_id
+
+
+async def _staff_id(sessions: Sessions, email: str) -> uuid.UUID:
+    async with sessions() as session:
+        found = await session.scalar(select(StaffUser.id).where(StaffUser.email == email))
+    assert found is not None
+    return found
+
+
+async def _csrf(client: httpx.AsyncClient, path: str) -> str:
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+async def _act(
+    client: httpx.AsyncClient, conversation_id: uuid.UUID, do: str, **fields: str
+) -> httpx.Response:
+    path = f"/admin/inbox/c/{conversation_id}"
+    token = await _csrf(client, path)
+    return await client.post(f"{path}/act", data={"csrf_token": token, "do": do, **fields})
+
+
+async def _outbound(sessions: Sessions, conversation_id: uuid.UUID) -> list[Message]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.direction == "out")
+            .order_by(Message.created_at)
+        )
+        return list(rows)
+
+
+async def test_the_inbox_needs_a_signed_in_operator(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    conversation_id = await _chat(sessions)
+    for path in ("/admin/inbox", f"/admin/inbox/c/{conversation_id}", "/admin/inbox/live"):
+        response = await client.get(path)
+        assert response.status_code == 302 and response.headers["location"].endswith("/login")
+    posted = await client.post(f"/admin/inbox/c/{conversation_id}/act", data={"do": "take"})
+    assert posted.status_code in (302, 403)
+    await sign_in(client, await make_staff("analyst"))
+    assert (await client.get("/admin/inbox")).status_code == 403
+    async with sessions() as session:
+        assert (await session.get(Conversation, conversation_id)).status == "queued"  # type: ignore[union-attr]
+
+
+async def test_an_operator_takes_a_queued_chat_replies_and_resolves_it(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    await build_shop(sessions)
+    conversation_id = await _chat(sessions)
+    email = await make_staff("operator")
+    await sign_in(client, email)
+    staff_id = await _staff_id(sessions, email)
+
+    token = await _csrf(client, "/admin/inbox")
+    online = await client.post("/admin/inbox/online", data={"csrf_token": token, "online": "1"})
+    assert online.status_code == 303
+    page = await client.get("/admin/inbox")
+    assert 'id="presence">Online' in page.text
+    queue = page.text.split('id="queue"')[1].split('id="mine"')[0]
+    assert str(conversation_id) in queue and " min" in queue  # waiting time shown
+
+    assert (await _act(client, conversation_id, "take")).status_code == 303
+    page = await client.get("/admin/inbox")
+    mine = page.text.split('id="mine"')[1].split('id="colleagues"')[0]
+    assert str(conversation_id) in mine
+
+    assert (await _act(client, conversation_id, "reply", text="Hi, I'm Anna")).status_code == 303
+    assert (await _act(client, conversation_id, "canned", canned="thanks")).status_code == 303
+    chat = await client.get(f"/admin/inbox/c/{conversation_id}", params={"q": "ведьмак"})
+    assert "Send card" in chat.text and 'value="witcher"' in chat.text
+    assert (await _act(client, conversation_id, "card", product="witcher")).status_code == 303
+    assert (await _act(client, conversation_id, "paylink")).status_code == 303
+
+    sent = await _outbound(sessions, conversation_id)
+    assert [m.kind for m in sent] == ["text", "text", "cards", "buttons"]
+    assert all(m.author == "operator" and m.staff_id == staff_id for m in sent)
+    assert sent[0].body["text"] == "Hi, I'm Anna"
+    assert sent[1].body["text"].startswith("Thank you")
+    card = sent[2].body["cards"][0]
+    assert card["title"] == "Ведьмак 3: Дикая Охота" and "₽" in card["subtitle"]
+    assert card["buttons"][0]["payload"].startswith("cart:add:")
+    assert card["url"].endswith("/p/witcher")
+    assert sent[3].body["buttons"][0]["url"].endswith("/checkout")
+    chat = await client.get(f"/admin/inbox/c/{conversation_id}")
+    assert "Hi, I&#39;m Anna" in chat.text and "Ведьмак 3" in chat.text
+
+    assert (await _act(client, conversation_id, "resolve")).status_code == 303
+    async with sessions() as session:
+        row = await session.get(Conversation, conversation_id)
+        assert row is not None and row.status == "resolved"
+
+
+async def test_hand_back_returns_the_chat_to_the_bot(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    conversation_id = await _chat(sessions, queued=False)  # taken straight from the bot
+    await sign_in(client, await make_staff("operator"))
+    page = await client.get("/admin/inbox")
+    assert str(conversation_id) in page.text.split('id="with-bot"')[1]
+    assert (await _act(client, conversation_id, "take")).status_code == 303
+    assert (await _act(client, conversation_id, "hand_back")).status_code == 303
+    async with sessions() as session:
+        row = await session.get(Conversation, conversation_id)
+        assert row is not None and row.status == "bot" and row.assigned_staff_id is None
+
+
+@pytest.mark.parametrize(
+    ("do", "fields", "status"),
+    [
+        ("reply", {"text": "   "}, 422),
+        ("reply", {"text": "x" * 4001}, 422),
+        ("card", {"product": "no-such-product"}, 422),
+        ("card", {}, 422),
+        ("canned", {"canned": "nope"}, 422),
+        ("explode", {}, 422),
+    ],
+)
+async def test_bad_actions_are_refused_and_send_nothing(
+    client: httpx.AsyncClient,
+    sessions: Sessions,
+    make_staff: MakeStaff,
+    do: str,
+    fields: dict[str, str],
+    status: int,
+) -> None:
+    conversation_id = await _chat(sessions)
+    await sign_in(client, await make_staff("operator"))
+    assert (await _act(client, conversation_id, "take")).status_code == 303
+    response = await _act(client, conversation_id, do, **fields)
+    assert response.status_code == status
+    assert await _outbound(sessions, conversation_id) == []
+
+
+async def test_replying_to_a_chat_one_does_not_hold_is_a_conflict(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    conversation_id = await _chat(sessions)
+    await sign_in(client, await make_staff("operator"))
+    response = await _act(client, conversation_id, "reply", text="hello")
+    assert response.status_code == 409
+    assert await _outbound(sessions, conversation_id) == []
+
+
+async def test_forged_forms_and_unknown_chats_are_refused(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    conversation_id = await _chat(sessions)
+    await sign_in(client, await make_staff("operator"))
+    forged = await client.post(
+        f"/admin/inbox/c/{conversation_id}/act", data={"csrf_token": "x", "do": "take"}
+    )
+    assert forged.status_code == 403
+    assert (await client.post("/admin/inbox/online", data={"online": "1"})).status_code == 403
+    assert (await client.get("/admin/inbox/c/not-a-uuid")).status_code == 404
+    assert (await client.get(f"/admin/inbox/c/{uuid.uuid4()}")).status_code == 404
+    assert (await client.get("/admin/inbox/live", params={"c": "nope"})).status_code == 422
+    async with sessions() as session:
+        row = await session.get(Conversation, conversation_id)
+        assert row is not None and row.status == "queued"
+        held = await session.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.status == "assigned")
+        )
+        assert held == 0
+
+
+async def test_the_live_stream_says_changed_only_after_a_change(
+    client: httpx.AsyncClient,
+    sessions: Sessions,
+    make_staff: MakeStaff,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inbox, "LIVE_SECONDS", 0.05)
+    monkeypatch.setattr(inbox, "LIVE_POLL_SECONDS", 0.05)
+    conversation_id = await _chat(sessions)
+    await sign_in(client, await make_staff("operator"))
+    page = await client.get(f"/admin/inbox/c/{conversation_id}")
+    marker = re.search(r"var since = (\"[^\"]*\");", page.text)
+    assert marker
+    since = marker.group(1).strip('"')
+    params = {"c": str(conversation_id), "since": since}
+    quiet = await client.get("/admin/inbox/live", params=params)
+    assert quiet.headers["content-type"].startswith("text/event-stream")
+    assert "event: changed" not in quiet.text
+    async with unit_of_work(sessions) as session:
+        await conversations.receive(
+            session=session, message=inbound("webchat", "webchat", "v-visitor", text="still there?")
+        )
+    changed = await client.get("/admin/inbox/live", params=params)
+    assert "event: changed" in changed.text
