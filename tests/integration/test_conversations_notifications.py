@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omnishop.conversations import jobs, notification_jobs, notifications, service
+from omnishop.conversations import jobs, notification_jobs, notifications, service, stock_watch
 from omnishop.conversations.models import Message
 from omnishop.customers.models import Customer
+from omnishop.inventory import service as inventory
 from omnishop.kernel import clock
 from omnishop.kernel.db import unit_of_work
 from omnishop.orders import service as orders
@@ -168,3 +169,38 @@ async def test_a_paid_order_reaches_the_buyers_opted_in_chat_through_the_worker(
     assert len(out) == 1
     assert order.number in out[0].body["text"]
     assert out[0].body["buttons"][0]["url"].endswith(f"/order/{order.token}")
+
+
+async def test_back_in_stock_tells_only_who_asked_and_only_once(session: AsyncSession) -> None:
+    clock.freeze(NOON_UTC)
+    s = await shop(session)
+    for location in (s.main, s.spare):
+        await inventory.set_on_hand(
+            session=session, variant_id=s.kettle, location_id=location, quantity=0
+        )
+    _, asked = await chat(session, "telegram", opt_in=False)
+    _, stopped = await chat(session, "sms", opt_in=False)
+    stopped_info = await service.get(session=session, conversation_id=stopped)
+    await service.receive(
+        session=session,
+        message=inbound("sms", "sms-t", stopped_info.external_sender_id, kind="opt_out"),
+    )
+    for cid in (asked, stopped):
+        assert await stock_watch.watch(
+            session=session, conversation_id=cid, variant_id=s.kettle, title="Kettle"
+        )
+    assert await stock_watch.back_in_stock(session=session, variant_id=s.kettle) == 0  # still 0
+
+    await inventory.set_on_hand(
+        session=session, variant_id=s.kettle, location_id=s.main, quantity=2
+    )
+    told = await stock_watch.back_in_stock(session=session, variant_id=s.kettle)
+    again = await stock_watch.back_in_stock(session=session, variant_id=s.kettle)
+
+    assert (told, again) == (1, 0)
+    [message] = [
+        m
+        for m in await service.history(session=session, conversation_id=asked)
+        if m.direction == "out"
+    ]
+    assert "Kettle" in message.body["text"] and "STOP" in message.body["text"]

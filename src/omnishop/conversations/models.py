@@ -170,3 +170,19 @@ class LinkRequest(IdMixin, Base):
     destination: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     confirmed_at: Mapped[datetime | None]
+
+
+class StockWatch(IdMixin, Base):
+    """A customer asked in a chat to hear when an item is back: one message, then done."""
+
+    __tablename__ = "conversation_stock_watches"
+    __table_args__ = (UniqueConstraint("conversation_id", "variant_id"),)
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    variant_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    notified_at: Mapped[datetime | None]

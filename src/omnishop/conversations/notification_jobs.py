@@ -6,7 +6,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.conversations import notifications
+from omnishop.conversations import notifications, stock_watch
+from omnishop.inventory.events import StockChanged
 from omnishop.kernel.events import handles
 from omnishop.kernel.settings import get_settings
 from omnishop.orders import events
@@ -51,3 +52,8 @@ async def tell_ready(session: AsyncSession, event: events.OrderReadyForPickup) -
 @handles(events.OrderDelivered)
 async def tell_delivered(session: AsyncSession, event: events.OrderDelivered) -> None:
     await _order_news(session, event.order_id, "order_delivered", str(event.order_id))
+
+
+@handles(StockChanged)
+async def tell_back_in_stock(session: AsyncSession, event: StockChanged) -> None:
+    await stock_watch.back_in_stock(session=session, variant_id=event.variant_id)

@@ -53,6 +53,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Order {number} is ready for pickup.",
         "ka": "შეკვეთა {number} მზადაა გასატანად.",
     },
+    "back_in_stock": {
+        "ru": "{title} снова в наличии.",
+        "en": "{title} is back in stock.",
+        "ka": "{title} კვლავ მარაგშია.",
+    },
     "order_delivered": {
         "ru": "Заказ {number} доставлен. Спасибо за покупку!",
         "en": "Order {number} was delivered. Thank you!",
@@ -110,6 +115,20 @@ async def _target(
     return found
 
 
+async def _asked(session: AsyncSession, conversation_id: uuid.UUID) -> Conversation | None:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None or conversation.identity_id is None:
+        return None
+    refused = await session.scalar(
+        select(Consent.id).where(
+            Consent.channel_id == conversation.channel_id,
+            Consent.identity_id == conversation.identity_id,
+            Consent.opted_in.is_(False),
+        )
+    )
+    return None if refused is not None else conversation
+
+
 async def notify(
     *,
     session: AsyncSession,
@@ -118,13 +137,19 @@ async def notify(
     reference: str,
     params: dict[str, str],
     url: str | None = None,
+    asked_in: uuid.UUID | None = None,
 ) -> Outcome:
     """One event-triggered message to one customer, if and where they allow it. Idempotent
-    on (trigger, reference): a redelivered event sends nothing more."""
+    on (trigger, reference): a redelivered event sends nothing more. ``asked_in``: the chat
+    where the customer asked for exactly this message ("tell me when it is back"); that
+    request is their consent unless they said STOP there."""
     spec = window_rules.TEMPLATES.get(trigger)
     if spec is None or trigger not in TEXTS:
         raise ValueError(f"no notification for {trigger!r}")
-    conversation = await _target(session, customer_id, spec.purpose)
+    if asked_in is not None:
+        conversation = await _asked(session, asked_in)
+    else:
+        conversation = await _target(session, customer_id, spec.purpose)
     if conversation is None:
         return Outcome(False, "no_consent")
     key = notification_key(trigger, reference)
@@ -164,7 +189,9 @@ async def notify(
         content = OutboundContent(
             text=content.text,
             template=Template(
-                name=spec.name, language=language, parameters=(params.get("number", ""),)
+                name=spec.name,
+                language=language,
+                parameters=(params.get("number") or params.get("title") or "",),
             ),
         )
     until = rules.quiet_until(now, tz, QUIET)

@@ -52,7 +52,8 @@ TEMPLATES: dict[str, TemplateSpec] = {
     ),
     "order_delivered": TemplateSpec("order_delivered", "POST_PURCHASE_UPDATE", "transactional"),
     "account_update": TemplateSpec("account_update", "ACCOUNT_UPDATE", "transactional"),
-    "back_in_stock": TemplateSpec("back_in_stock", None, "marketing"),
+    # Asked for by the customer ("tell me when it is back"): see stock_watch.
+    "back_in_stock": TemplateSpec("back_in_stock", None, "transactional"),
     "cart_reminder": TemplateSpec("cart_reminder", None, "marketing"),
 }
 
