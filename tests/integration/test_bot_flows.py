@@ -304,3 +304,55 @@ async def test_a_product_with_options_asks_which_then_takes_the_named_one(
     async with sessions() as session:
         cart = await checkout.get_cart(session=session, token=(await chat.state()).slots["cart"])
     assert [(line.variant_id, line.quantity) for line in cart.lines] == [(large, 2)]
+
+
+async def test_telegram_pre_checkout_is_answered_after_a_stock_check_and_payment_handed_on(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tg4")
+    chat = Chat(sessions, fake, "telegram", "tg4")
+    found = await chat.send("ищу чайник")
+    pick = next(b.payload for m in found for c in m.cards for b in c.buttons)
+    assert pick is not None
+    await chat.press(pick)
+    invoice = next(m.invoice for m in await chat.press("bot:checkout") if m.invoice)
+    assert invoice is not None
+    total = sum(amount for _, amount in invoice.prices)
+
+    def query(qid: str, amount: int) -> dict[str, Any]:
+        return {
+            "pre_checkout_query_id": qid,
+            "currency": "RUB",
+            "total_amount": amount,
+            "invoice_payload": invoice.payload,
+        }
+
+    ok = await chat.send(None, kind="pre_checkout", payment=query("q1", total))
+    assert [m.answer for m in ok] == [
+        {"method": "answerPreCheckoutQuery", "pre_checkout_query_id": "q1", "ok": True}
+    ]
+    wrong = await chat.send(None, kind="pre_checkout", payment=query("q2", total - 1))
+    assert wrong[0].answer is not None and wrong[0].answer["ok"] is False
+    assert wrong[0].answer["error_message"] == "Цена изменилась, запросите новый счёт."
+
+    paid = await chat.send(
+        None,
+        kind="payment",
+        external_id="pay:charge-1",
+        payment={
+            "telegram_payment_charge_id": "charge-1",
+            "currency": "RUB",
+            "total_amount": total,
+            "invoice_payload": invoice.payload,
+        },
+    )
+    assert "Оплата получена" in texts(paid)
+    conversation = await chat.conversation()
+    assert conversation.status == QUEUED and conversation.handoff_reason == "payment"
+    assert "charge-1" in (conversation.handoff_summary or "")
+    # A redelivered successful_payment changes nothing.
+    assert await chat.send(None, kind="payment", external_id="pay:charge-1") == []
+
+    # The chat is held by a person now, yet a pre-checkout query is still answered.
+    late = await chat.send(None, kind="pre_checkout", payment=query("q3", total))
+    assert late and late[0].answer is not None and late[0].answer["ok"] is True

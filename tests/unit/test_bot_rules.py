@@ -170,3 +170,19 @@ def test_a_flow_waits_for_an_answer_only_at_a_pending_step() -> None:
     assert not rules.waiting("search", "results")
     assert not rules.waiting(None, None)
     assert not rules.waiting("order_status", None)
+
+
+def test_a_pre_checkout_is_accepted_only_for_an_open_held_unchanged_cart() -> None:
+    good = {
+        "cart_open": True,
+        "held": True,
+        "currency": "RUB",
+        "total": 100,
+        "asked_currency": "RUB",
+        "asked_total": 100,
+    }
+    assert rules.pre_checkout_verdict(**good) is None  # type: ignore[arg-type]
+    assert rules.pre_checkout_verdict(**{**good, "cart_open": False}) == "precheckout.gone"  # type: ignore[arg-type]
+    assert rules.pre_checkout_verdict(**{**good, "held": False}) == "precheckout.stock"  # type: ignore[arg-type]
+    assert rules.pre_checkout_verdict(**{**good, "asked_total": 99}) == "precheckout.changed"  # type: ignore[arg-type]
+    assert rules.pre_checkout_verdict(**{**good, "asked_currency": "USD"}) == "precheckout.changed"  # type: ignore[arg-type]

@@ -245,6 +245,25 @@ def resume(paused: list[Any]) -> tuple[dict[str, Any] | None, list[Any]]:
     return dict(paused[-1]), list(paused[:-1])
 
 
+def pre_checkout_verdict(
+    *,
+    cart_open: bool,
+    held: bool,
+    currency: str | None,
+    total: int | None,
+    asked_currency: str,
+    asked_total: int,
+) -> str | None:
+    """None to accept a Telegram pre-checkout query, else the reason (a texts key)."""
+    if not cart_open:
+        return "precheckout.gone"
+    if not held:
+        return "precheckout.stock"
+    if currency != asked_currency or total != asked_total:
+        return "precheckout.changed"
+    return None
+
+
 # --- what the bot shows ------------------------------------------------------------------------
 
 

@@ -172,6 +172,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "ka": "დავუბრუნდეთ წინას?",
     },
     "resume.button": {"ru": "Продолжить", "en": "Continue", "ka": "გაგრძელება"},
+    "precheckout.gone": {
+        "ru": "Эта корзина уже оформлена или закрыта.",
+        "en": "This cart was already checked out or closed.",
+        "ka": "ეს კალათა უკვე დახურულია.",
+    },
+    "precheckout.stock": {
+        "ru": "Товар закончился, пока вы оформляли заказ.",
+        "en": "An item sold out while you were paying.",
+        "ka": "პროდუქტი ამოიწურა.",
+    },
+    "precheckout.changed": {
+        "ru": "Цена изменилась, запросите новый счёт.",
+        "en": "The price changed; ask for a new invoice.",
+        "ka": "ფასი შეიცვალა.",
+    },
+    "paid": {
+        "ru": "Оплата получена, спасибо! Оператор подтвердит заказ здесь.",
+        "en": "Payment received, thank you! A person will confirm your order here.",
+        "ka": "გადახდა მიღებულია, გმადლობთ!",
+    },
     "ask.option": {
         "ru": "Какой вариант выбрать?",
         "en": "Which option would you like?",
