@@ -114,6 +114,24 @@ def seed() -> None:
     asyncio.run(main())
 
 
+@app.command("bot-train")
+def bot_train() -> None:
+    """Train the chat bot's intent model now and cache it under var/bot (else: first use)."""
+    import time
+
+    from omnishop.conversations.bot import intents
+
+    settings = get_settings()
+    started = time.perf_counter()
+    examples = intents.load_examples(settings.data_dir)
+    model = intents.load_or_train(settings.data_dir)
+    console.print(
+        f"intent model {intents.digest(examples)}: {len(examples)} examples, "
+        f"{len(model.labels)} intents, ready in {time.perf_counter() - started:.1f} s "
+        f"(cache {intents.cache_dir()})"
+    )
+
+
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
