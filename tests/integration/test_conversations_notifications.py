@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omnishop.conversations import jobs, notification_jobs, notifications, service, stock_watch
+from omnishop.checkout import service as checkout
+from omnishop.conversations import (
+    cart_reminders,
+    consent,
+    jobs,
+    notification_jobs,
+    notifications,
+    service,
+    stock_watch,
+)
 from omnishop.conversations.models import Message
 from omnishop.customers.models import Customer
 from omnishop.inventory import service as inventory
@@ -18,6 +27,7 @@ from omnishop.kernel.db import unit_of_work
 from omnishop.orders import service as orders
 from omnishop.orders.events import OrderPaid
 from tests.integration.conversations_fixtures import channel, inbound
+from tests.integration.test_cart_fixtures import open_shop
 from tests.integration.test_orders_service import make_draft, shop
 
 NOON_UTC = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
@@ -204,3 +214,45 @@ async def test_back_in_stock_tells_only_who_asked_and_only_once(session: AsyncSe
         if m.direction == "out"
     ]
     assert "Kettle" in message.body["text"] and "STOP" in message.body["text"]
+
+
+async def test_a_cart_left_in_a_chat_is_reminded_once_and_only_with_consent(
+    session: AsyncSession,
+) -> None:
+    clock.freeze(NOON_UTC)
+    s = await open_shop(session, code="chatshop")
+    customer_id, cid = await chat(session, "telegram", opt_in=False)
+    info = await service.get(session=session, conversation_id=cid)
+    token = (await checkout.create_cart(session=session, channel=s.channel)).token
+    await checkout.add_line(session=session, token=token, variant_id=s.kettle, quantity=2)
+    await cart_reminders.track(
+        session=session, conversation_id=cid, cart_token=token, url="https://pay.example/c"
+    )
+
+    clock.freeze(NOON_UTC + timedelta(hours=1))
+    assert await cart_reminders.remind_due(session=session) == 0  # not yet
+    clock.freeze(NOON_UTC + timedelta(hours=3))
+    assert await cart_reminders.remind_due(session=session) == 0  # no marketing consent
+
+    await consent.set_consent(
+        session=session,
+        channel_id=info.channel_id,
+        identity_id=info.identity_id,  # type: ignore[arg-type]
+        customer_id=customer_id,
+        purpose="marketing",
+        opted_in=True,
+        source="bot",
+    )
+    await cart_reminders.track(session=session, conversation_id=cid, cart_token=token)
+    clock.freeze(NOON_UTC + timedelta(hours=6))
+    assert await cart_reminders.remind_due(session=session) == 1
+    clock.freeze(NOON_UTC + timedelta(hours=9))
+    assert await cart_reminders.remind_due(session=session) == 0  # once
+    [message] = [
+        m
+        for m in await service.history(session=session, conversation_id=cid)
+        if m.direction == "out"
+    ]
+    assert "2" in message.body["text"] and message.body["buttons"][0]["url"] == (
+        "https://pay.example/c"
+    )

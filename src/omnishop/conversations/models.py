@@ -186,3 +186,18 @@ class StockWatch(IdMixin, Base):
     url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     notified_at: Mapped[datetime | None]
+
+
+class CartWatch(IdMixin, Base):
+    """A cart built in a chat: if left, one reminder (never more) to an opted-in customer."""
+
+    __tablename__ = "conversation_cart_watches"
+    __table_args__ = (UniqueConstraint("conversation_id", "cart_token"),)
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    cart_token: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(500))  # the pay link to come back to
+    touched_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    reminded_at: Mapped[datetime | None]

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.conversations import notifications, stock_watch
+from omnishop.conversations import cart_reminders, notifications, stock_watch
 from omnishop.inventory.events import StockChanged
 from omnishop.kernel.events import handles
 from omnishop.kernel.settings import get_settings
@@ -57,3 +57,6 @@ async def tell_delivered(session: AsyncSession, event: events.OrderDelivered) ->
 @handles(StockChanged)
 async def tell_back_in_stock(session: AsyncSession, event: StockChanged) -> None:
     await stock_watch.back_in_stock(session=session, variant_id=event.variant_id)
+
+
+__all__ = ["cart_reminders"]  # its periodic job registers on import

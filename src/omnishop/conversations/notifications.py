@@ -58,6 +58,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{title} is back in stock.",
         "ka": "{title} კვლავ მარაგშია.",
     },
+    "cart_reminder": {
+        "ru": "В вашей корзине осталось товаров: {count}. Оформить заказ?",
+        "en": "You left {count} item(s) in your cart. Ready to check out?",
+        "ka": "თქვენს კალათაში დარჩა {count} ნივთი. გააფორმებთ შეკვეთას?",
+    },
     "order_delivered": {
         "ru": "Заказ {number} доставлен. Спасибо за покупку!",
         "en": "Order {number} was delivered. Thank you!",
