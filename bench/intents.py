@@ -11,6 +11,7 @@ for the intents Bitext lacks).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections import Counter
@@ -87,9 +88,13 @@ def main() -> None:
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
 
+    def by_language(items: list[Example]) -> str:
+        counts = Counter(e.language for e in items)
+        return f"{len(items)} (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
+
     figures: dict[str, str] = {
-        "training examples": f"{len(train)} ({Counter(e.language for e in train)})",
-        "held-out examples": f"{len(test)} ({Counter(e.language for e in test)})",
+        "training examples": by_language(train),
+        "held-out examples": by_language(test),
     }
     for language in (None, "en", "ru"):
         acc, n = accuracy(language, guess)
@@ -99,7 +104,8 @@ def main() -> None:
     figures["macro-F1 (model)"] = f"{f1_score(truth, guess, average='macro'):.3f}"
     figures["macro-F1 (rules+model)"] = f"{f1_score(truth, decided, average='macro'):.3f}"
     figures["training time"] = f"{train_seconds:.2f} s"
-    figures["inference p50 / p99"] = f"{p50:.2f} ms / {p99:.2f} ms"
+    figures["inference p50 / p99 (one message)"] = f"{p50:.2f} ms / {p99:.2f} ms"
+    figures["load average (1 min)"] = f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
     for name, value in figures.items():
         print(f"{name:>40}: {value}")
