@@ -33,16 +33,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.catalog.models import Category, Product, Variant
+from omnishop.catalog import facts as catalog
 from omnishop.channels.models import Channel
 from omnishop.checkout.models import Cart, CartLine
 from omnishop.kernel import clock, i18n
 from omnishop.kernel.money import Money
 from omnishop.loyalty import service as loyalty
-from omnishop.orders.models import Order
+from omnishop.orders import purchases
 from omnishop.pricing import promotion_rules as promo
 from omnishop.pricing import promotion_service
 from omnishop.pricing import taxes as tax_service
@@ -283,53 +282,20 @@ def customer_key(cart: Cart) -> str | None:
 async def _products(
     session: AsyncSession, variant_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str, frozenset[str]]]:
-    """Each variant's product id and its category with every ancestor (a promotion on
-    "games" covers "games/ps4")."""
-    if not variant_ids:
-        return {}
-    rows = (
-        await session.execute(
-            select(Variant.id, Product.id, Category.path)
-            .join(Product, Product.id == Variant.product_id)
-            .outerjoin(Category, Category.id == Product.category_id)
-            .where(Variant.id.in_(list(variant_ids)))
-        )
-    ).all()
-    paths = {p for _, _, p in rows if p}
-    prefixes = {"/".join(p.split("/")[: i + 1]) for p in paths for i in range(p.count("/") + 1)}
-    ids_by_path: dict[str, str] = {}
-    if prefixes:
-        for cid, path in await session.execute(
-            select(Category.id, Category.path).where(Category.path.in_(prefixes))
-        ):
-            ids_by_path[path] = str(cid)
-    found = {}
-    for vid, pid, path in rows:
-        cats = frozenset(
-            ids_by_path[x]
-            for i in range((path or "").count("/") + 1 if path else 0)
-            for x in ["/".join(path.split("/")[: i + 1])]
-            if x in ids_by_path
-        )
-        found[vid] = (str(pid), cats)
-    return found
+    """Each variant's product id and its category with every ancestor (``catalog.facts``)."""
+    found = await catalog.placements(session=session, variant_ids=variant_ids)
+    return {
+        vid: (str(p.product_id), frozenset(str(c) for c in p.category_ids))
+        for vid, p in found.items()
+    }
 
 
 async def _first_order(session: AsyncSession, cart: Cart) -> bool:
     """No earlier order by this customer (or, for a guest, by this email or phone)."""
-    if cart.customer_id is not None:
-        where = Order.customer_id == cart.customer_id
-    elif cart.email or cart.phone:
-        conds = []
-        if cart.email:
-            conds.append(func.lower(Order.email) == cart.email.strip().lower())
-        if cart.phone:
-            conds.append(Order.phone == cart.phone)
-        where = or_(*conds)
-    else:
-        return True
-    found = await session.scalar(select(Order.id).where(where, Order.cart_id != cart.id).limit(1))
-    return found is None
+    return await purchases.is_first_order(
+        session=session, cart_id=cart.id, customer_id=cart.customer_id, email=cart.email,
+        phone=cart.phone,
+    )  # fmt: skip
 
 
 async def _tier(session: AsyncSession, cart: Cart) -> str | None:

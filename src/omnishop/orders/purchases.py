@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.catalog.models import Variant
+from omnishop.catalog import facts as catalog
 from omnishop.kernel.errors import NotFound
 from omnishop.orders.models import Order, OrderLine
 from omnishop.orders.rules import OrderStatus
@@ -21,14 +21,16 @@ async def delivered_order_for(
     *, session: AsyncSession, customer_id: uuid.UUID, product_id: uuid.UUID
 ) -> uuid.UUID | None:
     """The customer's most recent received order with any variant of the product, or None."""
+    variant_ids = await catalog.variant_ids_of(session=session, product_id=product_id)
+    if not variant_ids:
+        return None
     return await session.scalar(
         select(Order.id)
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Variant, Variant.id == OrderLine.variant_id)
         .where(
             Order.customer_id == customer_id,
             Order.status.in_(RECEIVED),
-            Variant.product_id == product_id,
+            OrderLine.variant_id.in_(variant_ids),
         )
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(1)
@@ -41,3 +43,28 @@ async def channel_of(*, session: AsyncSession, order_id: uuid.UUID) -> uuid.UUID
     if channel_id is None:
         raise NotFound("order not found", field="order_id")
     return channel_id
+
+
+async def is_first_order(
+    *,
+    session: AsyncSession,
+    cart_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    email: str | None,
+    phone: str | None,
+) -> bool:
+    """No order from another cart by this customer (or, for a guest, by this email or phone):
+    what a first-order promotion asks."""
+    if customer_id is not None:
+        where = Order.customer_id == customer_id
+    elif email or phone:
+        conds = []
+        if email:
+            conds.append(func.lower(Order.email) == email.strip().lower())
+        if phone:
+            conds.append(Order.phone == phone)
+        where = or_(*conds)
+    else:
+        return True
+    found = await session.scalar(select(Order.id).where(where, Order.cart_id != cart_id).limit(1))
+    return found is None

@@ -31,7 +31,6 @@ from omnishop.orders.returns_steps import lines_of_return, lock_return
 from omnishop.payments import rules as payment_rules
 from omnishop.payments import service as payments
 from omnishop.payments.errors import PaymentOperationFailed
-from omnishop.payments.models import Refund
 from omnishop.payments.schemas import PaymentInput
 
 Factory = async_sessionmaker[AsyncSession]
@@ -99,9 +98,7 @@ async def refund(
                 )
             raise
         async with factory() as session:
-            refund_id = await session.scalar(
-                select(Refund.id).where(Refund.payment_id == payment_id, Refund.key == key)
-            )
+            refund_id = await payments.refund_id(session=session, payment_id=payment_id, key=key)
     async with unit_of_work(factory) as session:
         row = await lock_return(session, return_id)
         done = await session.scalar(

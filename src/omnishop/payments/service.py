@@ -346,6 +346,13 @@ async def refund(
     )
 
 
+async def refund_id(*, session: AsyncSession, payment_id: uuid.UUID, key: str) -> uuid.UUID | None:
+    """The refund made on this payment under ``key`` (what a caller records it by), if any."""
+    return await session.scalar(
+        select(Refund.id).where(Refund.payment_id == payment_id, Refund.key == key)
+    )
+
+
 async def sync(factory: Factory, *, payment_id: uuid.UUID) -> PaymentInfo:
     """Ask the PSP what became of the authorization and record that truth (reconciliation
     after a crash). A charge the PSP never saw fails the payment."""
