@@ -356,3 +356,108 @@ async def test_telegram_pre_checkout_is_answered_after_a_stock_check_and_payment
     # The chat is held by a person now, yet a pre-checkout query is still answered.
     late = await chat.send(None, kind="pre_checkout", payment=query("q3", total))
     assert late and late[0].answer is not None and late[0].answer["ok"] is True
+
+
+async def test_more_pages_through_the_results(
+    sessions: Sessions, fake: FakeSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnishop.conversations.bot import rules
+    from tests.integration.test_cart_fixtures import product
+
+    shop = await a_shop(sessions, "wc3")
+    async with unit_of_work(sessions) as session:
+        await product(session, shop.channel, "wc3-big-mug", "Кружка большая", 400, 120000)
+        await search_index.reindex_all(session)
+    monkeypatch.setattr(rules, "PAGE_SIZE", 1)
+    chat = Chat(sessions, fake, "webchat", "wc3")
+
+    first = await chat.send("покажите кружки")
+    assert len([c for m in first for c in m.cards]) == 1 and "bot:more" in payloads(first)
+    second = await chat.send("ещё")
+    titles = {c.title for m in first + second for c in m.cards}
+    assert titles == {"Кружка", "Кружка большая"}
+    assert "bot:more" not in payloads(second)
+
+
+async def test_cart_view_and_edit_and_a_whatsapp_catalog_order(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    shop = await a_shop(sessions, "wa3")
+    chat = Chat(sessions, fake, "whatsapp", "wa3")
+    empty = await chat.press("bot:cart")
+    assert "Корзина пуста" in texts(empty)
+
+    ordered = await chat.send(
+        None, kind="order", order_items=(wire.OrderItem(retailer_id="wa3-kettle-1", quantity=2),)
+    )
+    assert any(b.url and "/checkout?cart=" in b.url for m in ordered for b in m.buttons)
+    token = (await chat.state()).slots["cart"]
+
+    view = await chat.press("bot:cart")
+    assert "Чайник × 2" in texts(view)
+    dec = next(p for p in payloads(view) if p.startswith("bot:dec:"))
+    after = await chat.press(dec)
+    assert "Чайник × 1" in texts(after)
+    async with sessions() as session:
+        cart = await checkout.get_cart(session=session, token=token)
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(shop.kettle, 1)]
+
+
+async def test_location_shows_the_nearest_store_holding_the_item_with_hours_and_a_map(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tg5")
+    chat = Chat(sessions, fake, "telegram", "tg5")
+    found = await chat.send("ищу чайник")
+    pick = next(b.payload for m in found for c in m.cards for b in c.buttons)
+    assert pick is not None
+    await chat.press(pick)  # the last product looked at
+
+    asked = await chat.send("где ближайший магазин?")
+    assert "геопозицию" in texts(asked)
+    stores = await chat.send(None, kind="location", location=wire.Location(55.76, 37.60))
+    assert "Магазин на Арбате" in texts(stores) and "openstreetmap.org" in texts(stores)
+    assert any(m.location is not None for m in stores)
+
+
+async def test_returns_and_loyalty_answer_for_the_customer(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tg6")
+    chat = Chat(sessions, fake, "telegram", "tg6")
+    await chat.send("привет")
+    async with unit_of_work(sessions) as session:
+        s = await orders_shop(session, "web-ru")
+        mine = await orders.place(
+            session=session, draft=await make_draft(session, s, customer_id=chat.customer_id)
+        )
+    back = await chat.send(f"хочу вернуть заказ {mine.number}")
+    assert f"/order/{mine.token}" in texts(back)
+
+    points = await chat.send("сколько у меня баллов")
+    assert "0 баллов" in texts(points)
+
+
+async def test_a_stale_flow_starts_afresh_but_the_cart_stays(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    from datetime import timedelta
+
+    from omnishop.kernel import clock
+
+    await a_shop(sessions, "wc4")
+    start = clock.now()
+    clock.freeze(start)
+    chat = Chat(sessions, fake, "webchat", "wc4")
+    found = await chat.send("ищу кружку")
+    pick = next(b.payload for m in found for c in m.cards for b in c.buttons)
+    assert pick is not None
+    await chat.press(pick)
+    await chat.send("где мой заказ?")
+    assert (await chat.state()).flow == "order_status"
+
+    clock.freeze(start + engine.TIMEOUT + timedelta(seconds=1))
+    later = await chat.send("спасибо")
+    state = await chat.state()
+    assert "Пожалуйста" in texts(later)
+    assert state.flow is None and state.paused == [] and "cart" in state.slots

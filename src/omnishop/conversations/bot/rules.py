@@ -212,8 +212,9 @@ def parse_payload(raw: str | None) -> tuple[str, str | None] | None:
 
 # --- the dialogue state ------------------------------------------------------------------------
 
-# Slots that outlive a flow (the conversation's cart).
-GLOBAL_SLOTS = ("cart",)
+# Slots that outlive a flow: the conversation's cart and the last product looked at ("беру",
+# "где он есть в магазинах?" refer to it).
+GLOBAL_SLOTS = ("cart", "product", "product_name", "variant")
 
 
 def split_slots(slots: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
