@@ -10,16 +10,22 @@ bot) on a throwaway PostgreSQL database (or a SQLite file with --sqlite), then:
    rate (the time until the message is committed: the response is sent after the commit);
 3. every accepted message is counted in the database afterwards (persistence), and a share of
    redeliveries and forged deliveries is mixed in: duplicates must not add rows, forgeries
-   must get 403.
+   must get 403;
+4. with ``--inbox``: a second server set whose in-process workers publish to Redis
+   (``OMNISHOP_REALTIME_URL``), as the operator inbox sees it; the bench subscribes to the
+   ``inbox`` channel and measures webhook sent → inbox event received p50/p99 at ``--inbox-rate``
+   (the bot runs too, its replies go to a local fake Telegram/Graph API).
 
     python bench/chat.py [--postgres postgresql://postgres@127.0.0.1/postgres | --sqlite]
         [--messages 3000] [--rate 200] [--seconds 10] [--workers 2] [--concurrency 64]
+        [--inbox [--redis redis://127.0.0.1:6379/0] [--poll 0.05]]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -35,6 +41,8 @@ from typing import Any
 
 import aiohttp
 import httpx
+from aiohttp import web
+from broadcaster import Broadcast
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text
@@ -106,7 +114,7 @@ def whatsapp(n: int, sender: int) -> tuple[str, bytes, dict[str, str]]:
     return "/webhooks/whatsapp/whatsapp", raw, headers
 
 
-def telegram(n: int, sender: int) -> tuple[str, bytes, dict[str, str]]:
+def telegram(n: int, sender: int, text: str = "ищу кроссовки") -> tuple[str, bytes, dict[str, str]]:
     user = {
         "id": 500000 + sender,
         "is_bot": False,
@@ -121,7 +129,7 @@ def telegram(n: int, sender: int) -> tuple[str, bytes, dict[str, str]]:
             "from": user,
             "chat": chat,
             "date": int(time.time()),
-            "text": "ищу кроссовки",
+            "text": text,
         },
     }
     raw = json.dumps(body, ensure_ascii=False).encode()
@@ -137,13 +145,16 @@ def delivery(n: int, senders: int) -> tuple[str, bytes, dict[str, str]]:
     return whatsapp(n, sender) if n % 2 else telegram(n, sender)
 
 
-async def start_servers(url: str, workers: int, log: Path) -> tuple[Any, str]:
+async def start_servers(
+    url: str, workers: int, log: Path, extra: dict[str, str] | None = None
+) -> tuple[Any, str]:
     port = free_port()
     env = {
         **os.environ,
         "OMNISHOP_DATABASE_URL": url,
         "OMNISHOP_WORKER_IN_PROCESS": "false",
         "OMNISHOP_LOG_LEVEL": "WARNING",
+        **(extra or {}),
     }
     command = [sys.executable, "-m", "uvicorn", "omnishop.app:create_app", "--factory"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
@@ -203,6 +214,88 @@ async def open_loop(
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(post(session, base, item)))
         return list(await asyncio.gather(*tasks))
+
+
+async def fake_platforms() -> tuple[web.AppRunner, str]:
+    """Answers the bot's sends like Telegram and the Graph API would (so nothing leaves)."""
+
+    async def ok(request: web.Request) -> web.Response:
+        await request.read()
+        if request.path.startswith("/bot"):
+            return web.json_response({"ok": True, "result": {"message_id": 1}})
+        return web.json_response({"messages": [{"id": f"wamid.{time.time_ns()}"}]})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", ok)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def inbox_latency(
+    args: argparse.Namespace, url: str, folder: Path
+) -> tuple[list[float], int, int]:
+    """Webhook posted → the inbox's realtime event for that message arrives (Redis)."""
+    runner, fake = await fake_platforms()
+    extra = {
+        "OMNISHOP_WORKER_IN_PROCESS": "true",
+        "OMNISHOP_WORKER_POLL_SECONDS": str(args.poll),
+        "OMNISHOP_REALTIME_URL": args.redis,
+        "OMNISHOP_TELEGRAM_API_BASE": fake,
+        "OMNISHOP_META_GRAPH_BASE": fake,
+    }
+    process, base = await start_servers(url, args.workers, folder / "inbox.log", extra)
+    broadcast = Broadcast(args.redis)
+    await broadcast.connect()
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    everything = asyncio.Event()
+    count = int(args.inbox_rate * args.seconds)
+    try:
+        async with broadcast.subscribe("inbox") as subscriber:
+
+            async def listen() -> None:
+                async for event in subscriber:  # type: ignore[union-attr]
+                    if event is None:
+                        return
+                    data = json.loads(event.message)
+                    text_ = str((data.get("body") or {}).get("text") or "")
+                    if data.get("direction") == "in" and text_.startswith("bench-"):
+                        seen.setdefault(text_, time.perf_counter())
+                        if count and len(seen) >= count:
+                            everything.set()
+
+            listener = asyncio.create_task(listen())
+            warm = [telegram(2 * 10**7 + n, n, "warm") for n in range(8 * args.workers)]
+            await closed_loop(base, warm, args.workers * 2)
+            items = []
+            for n in range(count):
+                token = f"bench-{n}"
+                items.append((token, telegram(3 * 10**7 + n, n % args.senders, token)))
+            connector = aiohttp.TCPConnector(limit=2000, force_close=True)
+            async with aiohttp.ClientSession(connector=connector) as session:
+                tasks = []
+                start = time.perf_counter()
+                for i, (token, item) in enumerate(items):
+                    delay = start + i / args.inbox_rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    sent[token] = time.perf_counter()
+                    tasks.append(asyncio.create_task(post(session, base, item)))
+                statuses = [s for s, _ in await asyncio.gather(*tasks)]
+            if len(seen) < len(sent):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(everything.wait(), timeout=30)
+            listener.cancel()
+    finally:
+        await broadcast.disconnect()
+        process.terminate()
+        await process.wait()
+        await runner.cleanup()
+    latencies = [(seen[t] - sent[t]) * 1000 for t in sent if t in seen]
+    return latencies, len(sent) - len(latencies), sum(1 for s in statuses if s != 200)
 
 
 async def seed(url: str) -> None:
@@ -290,6 +383,11 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
         paced_ms = [t * 1000 for s, t in paced if s == 200]
         paced_failed = sum(1 for s, _ in paced if s != 200)
         in_db_after = await stored(url) - baseline - in_db
+        if process is not None:
+            process.terminate()
+            await process.wait()
+            process = None
+        inbox = await inbox_latency(args, url, folder) if args.inbox else None
     finally:
         if process is not None:
             process.terminate()
@@ -318,6 +416,18 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
         "open-loop failures": str(paced_failed),
         "messages stored by the open loop (must equal its deliveries)": f"{in_db_after} / {count}",
     }
+    if inbox is not None:
+        latencies, missing, failed = inbox
+        figures[
+            f"inbox: webhook→realtime event at {args.inbox_rate:.0f}/s, p50 / p99 (ms; worker poll "
+            f"{args.poll}s, bot on)"
+        ] = (
+            f"{statistics.median(latencies):.0f} / {percentile(latencies, 0.99):.0f}"
+            if latencies
+            else "-"
+        )
+        figures["inbox: events missing after 30 s / webhook failures"] = f"{missing} / {failed}"
+
     table = Table(title="Messenger webhooks (bench/chat.py)")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -337,6 +447,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="open-loop duration")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--concurrency", type=int, default=64, help="client connections")
+    parser.add_argument("--inbox", action="store_true", help="also measure webhook → inbox")
+    parser.add_argument("--inbox-rate", type=float, default=20.0, help="messages/s to the inbox")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--poll", type=float, default=0.05, help="outbox worker poll seconds")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
     figures = asyncio.run(run(args))
