@@ -461,3 +461,50 @@ async def test_a_stale_flow_starts_afresh_but_the_cart_stays(
     state = await chat.state()
     assert "Пожалуйста" in texts(later)
     assert state.flow is None and state.paused == [] and "cart" in state.slots
+
+
+async def test_linking_by_code_then_reviewing_a_received_product(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    from sqlalchemy import select
+
+    from omnishop.customers import jobs as customer_jobs
+    from omnishop.reviews.models import Review
+    from tests.integration.test_conversations_linking import delivered_code
+    from tests.reviews_fixtures import purchase
+
+    assert customer_jobs  # delivers the one-time codes
+    await a_shop(sessions, "tg7")
+    chat = Chat(sessions, fake, "telegram", "tg7")
+    await chat.send("привет")
+    async with unit_of_work(sessions) as session:
+        bought = await purchase(session, "web-rv")
+        buyer = await session.get(Customer, bought.customer_id)
+        assert buyer is not None and buyer.email is not None
+        email = buyer.email
+
+    # The chat's own (new) customer has not received the kettle: no review, a sign-in offer.
+    refused = await chat.press(f"bot:review:{bought.product_id}")
+    assert "один раз" in texts(refused) and "bot:link" in payloads(refused)
+
+    asked = await chat.press("bot:link")
+    assert "email" in texts(asked)
+    sent = await chat.send(f"моя почта {email.upper()}")
+    assert email in texts(sent)
+    right = await delivered_code(sessions, email)
+    wrong = "000000" if right != "000000" else "111111"
+    assert "не подошёл" in texts(await chat.send(wrong))
+    assert (await chat.conversation()).customer_id != bought.customer_id  # a claim is not enough
+    assert "Готово" in texts(await chat.send(right))
+    assert (await chat.conversation()).customer_id == bought.customer_id
+
+    rate = await chat.press(f"bot:review:{bought.product_id}")
+    assert "bot:rate:5" in payloads(rate)
+    await chat.press("bot:rate:4")
+    done = await chat.send("Хороший чайник, кипятит быстро")
+    assert "Отзыв отправлен" in texts(done)
+    async with sessions() as session:
+        review = await session.scalar(
+            select(Review).where(Review.customer_id == bought.customer_id)
+        )
+    assert review is not None and review.rating == 4 and review.product_id == bought.product_id

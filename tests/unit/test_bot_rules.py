@@ -186,3 +186,17 @@ def test_a_pre_checkout_is_accepted_only_for_an_open_held_unchanged_cart() -> No
     assert rules.pre_checkout_verdict(**{**good, "held": False}) == "precheckout.stock"  # type: ignore[arg-type]
     assert rules.pre_checkout_verdict(**{**good, "asked_total": 99}) == "precheckout.changed"  # type: ignore[arg-type]
     assert rules.pre_checkout_verdict(**{**good, "asked_currency": "USD"}) == "precheckout.changed"  # type: ignore[arg-type]
+
+
+def test_sign_in_review_contacts_and_codes() -> None:
+    assert rules.wants_link("хочу войти в аккаунт")
+    assert rules.wants_link("link my account")
+    assert not rules.wants_link("покажите чайники")
+    assert rules.wants_review("хочу оставить отзыв")
+    assert rules.wants_review("I want to review the kettle")
+    assert rules.contact("моя почта Anna@Example.com") == "Anna@Example.com"
+    assert rules.contact("телефон +7 (999) 123-45-67") == "+7 (999) 123-45-67"
+    assert rules.contact("заказ 12345") is None
+    assert rules.one_time_code(" 012345 ") == "012345"
+    assert rules.one_time_code("12345") is None
+    assert rules.one_time_code("код 123456") is None

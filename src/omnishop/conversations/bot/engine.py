@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.conversations import handoff, service
 from omnishop.conversations import rules as conversation_rules
-from omnishop.conversations.bot import intents, rules, shop
+from omnishop.conversations.bot import account, intents, rules, shop
 from omnishop.conversations.bot.shop import Turn
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import BOT, Conversation, DialogueState, Message
@@ -190,6 +190,12 @@ async def _button(turn: Turn, action: str, arg: str | None) -> str | None:
         return "requested"
     elif action == "resume":
         await _resume(turn)
+    elif action == "link":
+        await account.start_link(turn)
+    elif action == "review":
+        await account.start_review(turn, arg)
+    elif action == "rate" and arg and arg.isdigit():
+        await account.rate(turn, int(arg))
     return None
 
 
@@ -211,6 +217,15 @@ async def _fill_step(turn: Turn, text: str) -> bool:
         if chosen is not None:
             await shop.add(turn, uuid.UUID(chosen["variant_id"]), rules.quantity(text) or 1)
             return True
+    if flow == "link" and step == "destination" and rules.contact(text):
+        await account.send_code(turn, str(rules.contact(text)))
+        return True
+    if flow == "link" and step == "code" and rules.one_time_code(text):
+        await account.confirm(turn, str(rules.one_time_code(text)))
+        return True
+    if flow == "review" and step == "text" and rules.rule_intent(text) is None:
+        await account.submit_review(turn, text)
+        return True
     if flow == "search" and step == "ask" and rules.rule_intent(text) is None:
         await shop.find(turn, rules.product_query(text) or text)
         return True
@@ -233,16 +248,17 @@ async def _text(turn: Turn, text: str) -> str | None:
         await _resume(turn)
         return None
     filled = await _fill_step(turn, text)
+    keyword = rules.wants_link(text) or rules.wants_review(text)
     streak = await handoff.note_confidence(
         session=turn.session,
         conversation_id=turn.conversation.id,
-        confident=filled or understood.confident,
+        confident=filled or keyword or understood.confident,
     )
     if filled:
         return None
     if streak >= conversation_rules.LOW_CONFIDENCE_LIMIT:
         return "low_confidence"
-    if not understood.confident:
+    if not understood.confident and not keyword:
         turn.say(t("not_understood", turn.language), buttons=shop.menu(turn))
         return None
     # A new topic: put the half-done flow aside to offer it back afterwards.
@@ -250,7 +266,12 @@ async def _text(turn: Turn, text: str) -> str | None:
     before = list(state.paused or [])
     state.paused = rules.pause(before, state.flow, state.step, state.slots)
     turn.paused_now = state.paused != before
-    await _intent(turn, understood.intent, text)
+    if rules.wants_link(text):
+        await account.start_link(turn, text)
+    elif rules.wants_review(text):
+        await account.start_review(turn)
+    else:
+        await _intent(turn, understood.intent, text)
     return None
 
 
@@ -307,6 +328,10 @@ async def _resume(turn: Turn) -> None:
         turn.say(t("ask.order", turn.language))
     elif flow == "store_location":
         turn.say(t("ask.location", turn.language))
+    elif flow == "link":
+        turn.say(t("link.ask", turn.language))
+    elif flow == "review":
+        await account.start_review(turn, turn.slots.get("review_product"))
     elif flow == "variant":
         options = turn.slots.get("options") or []
         turn.say(

@@ -32,7 +32,7 @@ CONFIDENCE = 0.35
 PAGE_SIZE = 5
 MAX_QUANTITY = 99
 # Flows whose half-done state is worth resuming after a topic switch.
-RESUMABLE = frozenset({"variant", "order_status", "return", "store_location"})
+RESUMABLE = frozenset({"variant", "order_status", "return", "store_location", "link", "review"})
 
 
 def language_of(text: str) -> str:
@@ -97,6 +97,17 @@ _FILLER = re.compile(
 )
 
 
+_LINK = re.compile(
+    r"(войти|вход\b|авториз\w*|привяз\w*|связать\s+аккаунт|мой\s+аккаунт|sign\s*in|log\s*in"
+    r"|link\s+(my\s+)?account|connect\s+(my\s+)?account)",
+    re.IGNORECASE,
+)
+_REVIEW = re.compile(r"(отзыв|оценит\w*|\breview\b|\brate\b|\brating\b)", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+|00)\d[\d\s\-().]{7,20}\d")
+_CODE = re.compile(r"^\s*(\d{6})\s*$")
+
+
 @dataclass(frozen=True)
 class Understanding:
     intent: str
@@ -128,6 +139,29 @@ def understand(text: str, model_intent: str, model_confidence: float) -> Underst
     if ruled is not None:
         return Understanding(ruled, 1.0, by_rule=True)
     return Understanding(model_intent, model_confidence, by_rule=False)
+
+
+def wants_link(text: str) -> bool:
+    """Signing in to the shop account from the chat (an email/phone and a one-time code)."""
+    return bool(_LINK.search(text))
+
+
+def wants_review(text: str) -> bool:
+    return bool(_REVIEW.search(text))
+
+
+def contact(text: str) -> str | None:
+    """An email, or a phone number with its country code, named in the message."""
+    email = _EMAIL.search(text)
+    if email:
+        return email.group(0)
+    phone = _PHONE.search(text)
+    return phone.group(0) if phone else None
+
+
+def one_time_code(text: str) -> str | None:
+    found = _CODE.match(text)
+    return found.group(1) if found else None
 
 
 def order_number(text: str) -> str | None:

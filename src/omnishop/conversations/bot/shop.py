@@ -168,6 +168,10 @@ async def pick(turn: Turn, product_ref: str, text: str = "") -> None:
     )
 
 
+def _link_button(turn: Turn) -> Button:
+    return Button(t("link.button", turn.language), payload=rules.payload("link"))
+
+
 def rules_name(names: dict[str, str], language: str) -> str | None:
     return names.get(language) or names.get("ru") or next(iter(names.values()), None)
 
@@ -286,7 +290,7 @@ async def order_status(turn: Turn, number: str | None) -> None:
     info = await _own_order(turn, number)
     turn.go(None)
     if info is None:
-        turn.say(t("order.unknown", turn.language, number=number))
+        turn.say(t("order.unknown", turn.language, number=number), buttons=(_link_button(turn),))
         return
     lines = [
         t(

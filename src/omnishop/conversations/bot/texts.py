@@ -192,6 +192,57 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Payment received, thank you! A person will confirm your order here.",
         "ka": "გადახდა მიღებულია, გმადლობთ!",
     },
+    "link.ask": {
+        "ru": "Напишите email или телефон (с кодом страны), указанный в аккаунте магазина.",
+        "en": "Type the email or phone (with country code) of your shop account.",
+        "ka": "დაწერეთ ანგარიშის ელფოსტა ან ტელეფონი.",
+    },
+    "link.sent": {
+        "ru": "Отправил код на {destination}. Пришлите его сюда (6 цифр).",
+        "en": "I sent a code to {destination}. Type it here (6 digits).",
+        "ka": "კოდი გაიგზავნა {destination}-ზე. ჩაწერეთ აქ.",
+    },
+    "link.bad_destination": {
+        "ru": "Не похоже на email или телефон с кодом страны.",
+        "en": "That does not look like an email or a phone with its country code.",
+        "ka": "ეს არ ჰგავს ელფოსტას ან ტელეფონს.",
+    },
+    "link.limited": {
+        "ru": "Слишком много кодов за час, попробуйте позже.",
+        "en": "Too many codes this hour; try again later.",
+        "ka": "ძალიან ბევრი კოდი; სცადეთ მოგვიანებით.",
+    },
+    "link.done": {
+        "ru": "Готово: чат связан с вашим аккаунтом. Теперь видны ваши заказы и баллы.",
+        "en": "Done: this chat is linked to your account; your orders and points show here.",
+        "ka": "მზადაა: ჩატი დაკავშირებულია თქვენს ანგარიშთან.",
+    },
+    "link.wrong": {
+        "ru": "Код не подошёл или устарел. Попробуйте ещё раз.",
+        "en": "That code is wrong or expired. Try again.",
+        "ka": "კოდი არასწორია ან ვადაგასულია.",
+    },
+    "link.button": {"ru": "Войти в аккаунт", "en": "Sign in", "ka": "შესვლა"},
+    "review.rate": {
+        "ru": "Как вы оцените «{name}»?",
+        "en": "How would you rate “{name}”?",
+        "ka": "როგორ შეაფასებთ „{name}“-ს?",
+    },
+    "review.text": {
+        "ru": "Спасибо! Напишите пару слов о товаре.",
+        "en": "Thank you! A few words about it?",
+        "ka": "გმადლობთ! დაწერეთ რამდენიმე სიტყვა.",
+    },
+    "review.done": {
+        "ru": "Отзыв отправлен, он появится после проверки.",
+        "en": "Review sent; it appears once checked.",
+        "ka": "შეფასება გაიგზავნა.",
+    },
+    "review.refused": {
+        "ru": "Оставить отзыв можно на полученный товар, один раз.",
+        "en": "You can review a product you received, once.",
+        "ka": "შეფასება შესაძლებელია მიღებულ პროდუქტზე, ერთხელ.",
+    },
     "ask.option": {
         "ru": "Какой вариант выбрать?",
         "en": "Which option would you like?",
