@@ -125,12 +125,15 @@ async def test_an_operator_takes_a_queued_chat_replies_and_resolves_it(
     assert [m.kind for m in sent] == ["text", "text", "cards", "buttons"]
     assert all(m.author == "operator" and m.staff_id == staff_id for m in sent)
     assert sent[0].body["text"] == "Hi, I'm Anna"
-    assert sent[1].body["text"].startswith("Thank you")
+    assert sent[1].body["text"].startswith("Спасибо")  # the chat's language
     card = sent[2].body["cards"][0]
     assert card["title"] == "Ведьмак 3: Дикая Охота" and "₽" in card["subtitle"]
     assert card["buttons"][0]["payload"].startswith("cart:add:")
+    assert card["buttons"][0]["label"] == "В корзину"
     assert card["url"].endswith("/p/witcher")
     assert sent[3].body["buttons"][0]["url"].endswith("/checkout")
+    assert sent[3].body["buttons"][0]["label"] == "Оплатить"
+    assert sent[3].body["text"].startswith("Вот ссылка для оплаты")
     chat = await client.get(f"/admin/inbox/c/{conversation_id}")
     assert "Hi, I&#39;m Anna" in chat.text and "Ведьмак 3" in chat.text
 

@@ -130,7 +130,6 @@ class InboxChatView(_InboxBase):
                 "now": clock.now(),
                 "marker": marker,
                 "query": query or "",
-                "canned": inbox_data.CANNED,
             },
         )
 
@@ -248,19 +247,25 @@ async def _content(
         screen = await inbox_data.chat(
             session=session, conversation_id=conversation_id, staff_id=staff_id
         )
-        text = inbox_data.canned_text(
-            str(form.get("canned", "")), customer=screen.customer, orders=screen.orders
-        )
-        return OutboundContent(text=text)
+        key = str(form.get("canned", ""))
+        if key not in screen.canned:
+            raise ValidationFailed("unknown canned reply", field="canned")
+        return OutboundContent(text=screen.canned[key])
     if do == "card":
         slug = str(form.get("product", "")).strip()[:200]
         if not slug:
             raise ValidationFailed("choose a product", field="product")
-        card = await inbox_data.product_card(session=session, slug=slug, base_url=base_url)
+        info = await conversations.get(session=session, conversation_id=conversation_id)
+        card = await inbox_data.product_card(
+            session=session, slug=slug, base_url=base_url, locale=info.language
+        )
         return OutboundContent(cards=(card,))
     # paylink: the storefront's checkout for the customer's cart in that browser
+    info = await conversations.get(session=session, conversation_id=conversation_id)
     url = f"{base_url.rstrip('/')}/checkout"
-    return OutboundContent(text=inbox_data.CANNED["pay"], buttons=(Button(label="Pay", url=url),))
+    text = inbox_data.say(inbox_data.CANNED, "pay", info.language)
+    label = inbox_data.say(inbox_data.TEXTS, "pay", info.language)
+    return OutboundContent(text=text, buttons=(Button(label=label, url=url),))
 
 
 def install(admin: Admin, *, database: Database, base_url: str) -> None:

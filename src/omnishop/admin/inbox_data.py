@@ -38,13 +38,44 @@ from omnishop.search.schemas import ProductSummary, SearchQuery
 CARD_CHANNEL = "web"
 WINDOW_WARNING_MINUTES = 60
 
-# Canned replies: {first_name} and {order_number} are filled from the chat's customer.
-CANNED: dict[str, str] = {
-    "hello": "Hello{first_name_sp}! I'm here to help. What are you looking for?",
-    "order": "Your order {order_number} is on its way; the tracking link is in your account.",
-    "thanks": "Thank you{first_name_sp}! Is there anything else I can do for you?",
-    "pay": "Here is a link to pay for your cart. It keeps your items reserved for a while.",
+# What the customer reads (cards, canned replies) is in the chat's language: ru, en, ka.
+TEXTS: dict[str, dict[str, str]] = {
+    "add": {"ru": "В корзину", "en": "Add to cart", "ka": "კალათაში"},
+    "open": {"ru": "Открыть", "en": "Open", "ka": "გახსნა"},
+    "in_stock": {"ru": "в наличии", "en": "in stock", "ka": "მარაგშია"},
+    "out_of_stock": {"ru": "нет в наличии", "en": "out of stock", "ka": "მარაგში არ არის"},
+    "pay": {"ru": "Оплатить", "en": "Pay", "ka": "გადახდა"},
 }
+# Canned replies: {first_name} (and {first_name_sp}: ", Anna" or nothing) and {order_number}
+# (the latest order) are filled from the chat's customer.
+CANNED: dict[str, dict[str, str]] = {
+    "hello": {
+        "ru": "Здравствуйте{first_name_sp}! Чем могу помочь?",
+        "en": "Hello{first_name_sp}! How can I help?",
+        "ka": "გამარჯობა{first_name_sp}! რით შემიძლია დაგეხმაროთ?",
+    },
+    "order": {
+        "ru": "Ваш заказ {order_number} уже в пути, ссылка для отслеживания — в кабинете.",
+        "en": "Your order {order_number} is on its way; the tracking link is in your account.",
+        "ka": "თქვენი შეკვეთა {order_number} გზაშია; თვალყურის ბმული თქვენს ანგარიშშია.",
+    },
+    "thanks": {
+        "ru": "Спасибо{first_name_sp}! Могу ещё чем-то помочь?",
+        "en": "Thank you{first_name_sp}! Is there anything else I can do for you?",
+        "ka": "გმადლობთ{first_name_sp}! კიდევ რამით შემიძლია დაგეხმაროთ?",
+    },
+    "pay": {
+        "ru": "Вот ссылка для оплаты корзины. Товары в ней пока отложены для вас.",
+        "en": "Here is a link to pay for your cart. Its items are held for you for a while.",
+        "ka": "აქ არის კალათის გადახდის ბმული. ნივთები დროებით თქვენთვისაა გადადებული.",
+    },
+}
+
+
+def say(texts: dict[str, dict[str, str]], key: str, language: str) -> str:
+    """A customer-facing text in ``language`` (English, then Russian when missing)."""
+    entry = texts[key]
+    return entry.get(language) or entry.get("en") or entry["ru"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +99,7 @@ class ChatScreen:
     window_note: str | None
     mine: bool
     products: list[ProductSummary] = field(default_factory=list)
+    canned: dict[str, str] = field(default_factory=dict)  # key -> filled-in preview
 
 
 async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
@@ -124,6 +156,10 @@ async def chat(
         recent = page.data
         points = await loyalty.balance(session=session, customer_id=info.customer_id)
     products = await find_products(session=session, query=product_query) if product_query else []
+    canned = {
+        key: canned_text(key, customer=customer, orders=recent, language=info.language)
+        for key in CANNED
+    }
     return ChatScreen(
         conversation=info,
         channel_code=channel.code,
@@ -135,6 +171,7 @@ async def chat(
         window_note=window_note(info, clock.now()),
         mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
         products=products,
+        canned=canned,
     )
 
 
@@ -165,14 +202,15 @@ async def product_card(
     if variant is None or summary is None or summary.price is None:
         raise ValidationFailed("this product is not on sale in the shop", field="product")
     name = shown or summary.name
-    stock = "in stock" if summary.in_stock else "out of stock"
+    stock = say(TEXTS, "in_stock" if summary.in_stock else "out_of_stock", locale)
     image = None
     if summary.image and summary.image.sizes:
         image = _absolute(base_url, sorted(summary.image.sizes.items())[-1][1])
     url = f"{base_url.rstrip('/')}/p/{bundle.slug}"
-    buttons = [Button(label="Open", url=url)]
+    buttons = [Button(label=say(TEXTS, "open", locale), url=url)]
     if summary.in_stock:
-        buttons.insert(0, Button(label="Add to cart", payload=f"cart:add:{variant.id}"))
+        add = Button(label=say(TEXTS, "add", locale), payload=f"cart:add:{variant.id}")
+        buttons.insert(0, add)
     return Card(
         title=name,
         subtitle=f"{summary.price.formatted} · {stock}",
@@ -186,11 +224,13 @@ def _absolute(base_url: str, path: str) -> str:
     return path if "://" in path else f"{base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
-def canned_text(key: str, *, customer: Customer | None, orders: list[OrderSummary]) -> str:
-    """A canned reply with its variables filled ({first_name}, {order_number})."""
-    template = CANNED.get(key)
-    if template is None:
+def canned_text(
+    key: str, *, customer: Customer | None, orders: list[OrderSummary], language: str
+) -> str:
+    """A canned reply in the chat's language with its variables filled."""
+    if key not in CANNED:
         raise ValidationFailed("unknown canned reply", field="canned")
+    template = say(CANNED, key, language)
     first = (customer.first_name or "") if customer else ""
     values: dict[str, Any] = {
         "first_name": first,

@@ -13,15 +13,15 @@
   var key = "omnishop.webchat." + channel;
   var T = {
     en: ["Chat", "Chat with us", "Write a message…", "Send", "Talk to a human", "Close",
-         "Add to cart", "Could not send. Retrying…"],
+         "Add to cart", "Could not send. Retrying…", "Human"],
     ru: ["Чат", "Напишите нам", "Сообщение…", "Отправить", "Позвать оператора", "Закрыть",
-         "В корзину", "Не отправлено. Пробуем ещё…"],
+         "В корзину", "Не отправлено. Пробуем ещё…", "Оператор"],
     ka: ["ჩატი", "მოგვწერეთ", "შეტყობინება…", "გაგზავნა", "ოპერატორთან დაკავშირება", "დახურვა",
-         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…"]
+         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…", "ოპერატორი"]
   };
   var lang = (document.documentElement.lang || "ru").slice(0, 2);
   var t = T[lang] || T.en;
-  var token = null, source = null, seen = {}, box, list, input;
+  var token = null, source = null, seen = {}, box, list, input, note;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -46,6 +46,7 @@
       "box-shadow:0 0 16px #0005;font:15px/1.4 system-ui}" +
       ".oc-box[hidden]{display:none}.oc-head{display:flex;justify-content:space-between;align-items:center;" +
       "padding:10px 12px;background:#0b6e4f;color:#fff}.oc-head button{background:none;border:0;color:#fff;font-size:22px}" +
+      ".oc-head .oc-human{margin-left:auto;font-size:14px;border:1px solid #fff;border-radius:8px;padding:4px 8px}" +
       ".oc-list{flex:1;overflow-y:auto;padding:8px;display:flex;flex-direction:column;gap:6px}" +
       ".oc-msg{max-width:85%;padding:8px 10px;border-radius:12px;background:#eef2f1;white-space:pre-wrap;word-wrap:break-word}" +
       ".oc-msg.oc-mine{align-self:flex-end;background:#d7f0e6}.oc-card{border:1px solid #ccc;border-radius:10px;padding:8px;margin-top:6px;background:#fff}" +
@@ -104,7 +105,9 @@
       body: JSON.stringify(body)
     }).then(function (r) {
       if (r.status >= 500 || r.status === 429) throw new Error(String(r.status));
-    }).catch(function () {
+      note.textContent = "";
+    }).catch(function () {  // the same id again: stored once however often it arrives
+      note.textContent = t[7];
       if (tries < 5) setTimeout(function () { post(body, tries + 1); }, 1000 * (tries + 1));
     });
   }
@@ -132,12 +135,13 @@
     box = el("section", { "class": "oc-box", id: "omnishop-chat", role: "dialog", "aria-label": t[1] });
     var head = el("div", { "class": "oc-head" });
     head.appendChild(el("b", {}, t[1]));
-    var human = el("button", { type: "button", "class": "oc-human", title: t[4] }, "🙋");
+    var human = el("button", { type: "button", "class": "oc-human", title: t[4] }, t[8]);
     human.addEventListener("click", function () { post({ text: t[4] }); });
     var close = el("button", { type: "button", "aria-label": t[5] }, "×");
     close.addEventListener("click", function () { box.hidden = true; });
     head.appendChild(human); head.appendChild(close);
     list = el("div", { "class": "oc-list", "aria-live": "polite" });
+    note = el("p", { "class": "oc-note", role: "status", style: "margin:0 8px;color:#a00;font-size:13px" });
     var form = el("form", { "class": "oc-form" });
     input = el("input", { name: "text", maxlength: "4000", autocomplete: "off", placeholder: t[2],
                           "aria-label": t[2] });
@@ -150,7 +154,7 @@
       input.value = "";
       post({ text: text });
     });
-    box.appendChild(head); box.appendChild(list); box.appendChild(form);
+    box.appendChild(head); box.appendChild(list); box.appendChild(note); box.appendChild(form);
     document.body.appendChild(box);
   }
   function boot() {
