@@ -15,9 +15,10 @@ from omnishop.channels import service as channels
 from omnishop.kernel import clock, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.money import Money, check_currency
-from omnishop.pricing import promotion_staff, rules
+from omnishop.pricing import rules
 from omnishop.pricing.events import PriceChanged
 from omnishop.pricing.models import FxRate, Price
+from omnishop.pricing.promotion_models import SalePrice
 from omnishop.pricing.schemas import FxRateSet, PriceEntry, PriceInfo, PriceRead, PriceSet
 
 
@@ -86,13 +87,26 @@ async def prices_for_variants(
     absent). A running flash sale is the price then, the regular price its compare-at."""
     if not variant_ids:
         return {}
-    rows = await session.scalars(
-        select(Price).where(Price.channel_id == channel_id, Price.variant_id.in_(list(variant_ids)))
+    now = clock.now()
+    # One statement for regular and flash-sale prices (a page pays per round trip, not per
+    # variant): the running sale, if any, rides along as an outer join.
+    sale = and_(
+        SalePrice.variant_id == Price.variant_id,
+        SalePrice.channel_id == Price.channel_id,
+        SalePrice.starts_at <= now,
+        SalePrice.ends_at > now,
     )
-    found = {p.variant_id: _info(p) for p in rows}
-    sales = await promotion_staff.sale_prices_now(
-        session=session, variant_ids=list(found), channel_id=channel_id
+    rows = await session.execute(
+        select(Price, SalePrice.amount)
+        .outerjoin(SalePrice, sale)
+        .where(Price.channel_id == channel_id, Price.variant_id.in_(list(variant_ids)))
     )
+    found: dict[uuid.UUID, PriceInfo] = {}
+    sales: dict[uuid.UUID, int] = {}
+    for price, sale_amount in rows:
+        found[price.variant_id] = _info(price)
+        if sale_amount is not None:
+            sales[price.variant_id] = min(sale_amount, sales.get(price.variant_id, sale_amount))
     for variant_id, amount in sales.items():
         regular = found[variant_id]
         if amount < regular.amount:
