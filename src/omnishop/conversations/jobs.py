@@ -26,6 +26,7 @@ from omnishop.kernel import clock, outbox, realtime, schedule
 from omnishop.kernel.db import step_outside, unit_of_work
 from omnishop.kernel.events import handles
 from omnishop.kernel.logging import get_logger
+from omnishop.kernel.settings import get_settings
 
 log = get_logger(__name__)
 # A send in flight holds its message this long; a worker that died mid-send is retried after.
@@ -173,7 +174,8 @@ async def assign_waiting(session: AsyncSession) -> int:
 
 @schedule.every(30, "conversations.reassign_stale")
 async def reassign_stale(session: AsyncSession) -> int:
-    return await handoff.reassign_stale(session=session)
+    minutes = get_settings().inbox_reassign_minutes
+    return await handoff.reassign_stale(session=session, after=timedelta(minutes=minutes))
 
 
 # --- realtime: the inbox and chat widgets follow every change (after commit) ----------------

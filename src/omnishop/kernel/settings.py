@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Realtime fan-out (inbox, chat widget): memory:// serves one process; redis://host:6379/0
     # lets several serve/worker processes share updates.
     realtime_url: str = "memory://"
+    # Operator inbox: a chat whose operator has not answered the waiting customer this long
+    # moves to another operator.
+    inbox_reassign_minutes: float = 5.0
 
 
 @lru_cache
