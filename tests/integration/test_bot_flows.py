@@ -508,3 +508,19 @@ async def test_linking_by_code_then_reviewing_a_received_product(
             select(Review).where(Review.customer_id == bought.customer_id)
         )
     assert review is not None and review.rating == 4 and review.product_id == bought.product_id
+
+
+async def test_a_question_about_the_product_gets_its_description_and_page(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "wc5")
+    chat = Chat(sessions, fake, "webchat", "wc5")
+    async with unit_of_work(sessions) as session:
+        product_id = await catalog.find_product_id(session=session, id_or_slug="wc5-kettle")
+    await chat.press(f"bot:pick:{product_id}")  # looked at (and added) the kettle
+    assert (await chat.state()).slots["product"] == str(product_id)
+
+    answer = await chat.send("а этот чайник металлический?")
+    said = texts(answer)
+    assert said.startswith("Чайник") and "/p/wc5-kettle" in said
+    assert "bot:human" in payloads(answer)

@@ -200,3 +200,11 @@ def test_sign_in_review_contacts_and_codes() -> None:
     assert rules.one_time_code(" 012345 ") == "012345"
     assert rules.one_time_code("12345") is None
     assert rules.one_time_code("код 123456") is None
+
+
+def test_a_description_excerpt_is_plain_and_cut_at_a_word() -> None:
+    assert rules.excerpt("<p>Стальной <b>чайник</b></p>") == "Стальной чайник"
+    long = "слово " * 100
+    cut = rules.excerpt(long, 20)
+    assert cut == "слово слово слово…"
+    assert rules.excerpt("") == ""

@@ -305,10 +305,7 @@ async def _intent(turn: Turn, intent: str, text: str) -> None:
     elif intent == "store_location":
         await shop.stores(turn, None)
     elif intent == "product_question":
-        turn.say(
-            t("question", lang),
-            buttons=(Button(t("menu.human", lang), payload=rules.payload("human")),),
-        )
+        await shop.product_question(turn)
     else:
         turn.say(
             t("other", lang),

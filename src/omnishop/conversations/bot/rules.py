@@ -310,6 +310,15 @@ def pay_link(base_url: str, cart_token: str, channel_code: str | None = None) ->
     return f"{base_url.rstrip('/')}/checkout?{urlencode(query)}"
 
 
+def excerpt(text: str, limit: int = 300) -> str:
+    """Plain text of a description (tags dropped), cut at a word within ``limit``."""
+    plain = " ".join(re.sub(r"<[^>]+>", " ", text or "").split())
+    if len(plain) <= limit:
+        return plain
+    cut = plain[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
 def map_link(latitude: float, longitude: float) -> str:
     return (
         f"https://www.openstreetmap.org/?mlat={latitude:.5f}&mlon={longitude:.5f}"

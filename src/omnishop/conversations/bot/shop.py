@@ -168,6 +168,29 @@ async def pick(turn: Turn, product_ref: str, text: str = "") -> None:
     )
 
 
+async def product_question(turn: Turn) -> None:
+    """The last product's description and page; a person for anything more."""
+    human = Button(t("menu.human", turn.language), payload=rules.payload("human"))
+    product = turn.slots.get("product")
+    if not product:
+        turn.say(t("question", turn.language), buttons=(human,))
+        return
+    try:
+        bundle = await catalog.get_bundle(session=turn.session, id_or_slug=str(product))
+    except NotFound:
+        turn.say(t("question", turn.language), buttons=(human,))
+        return
+    about = rules.excerpt(
+        bundle.descriptions.get(turn.language) or next(iter(bundle.descriptions.values()), "")
+    )
+    link = rules.product_link(turn.base_url, bundle.slug)
+    name = rules_name(bundle.names, turn.language) or bundle.slug
+    turn.say(
+        "\n".join(x for x in (name, about, link, t("question", turn.language)) if x),
+        buttons=(human,),
+    )
+
+
 def _link_button(turn: Turn) -> Button:
     return Button(t("link.button", turn.language), payload=rules.payload("link"))
 
