@@ -13,13 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.admin import inbox
-from omnishop.conversations import handoff
+from omnishop.checkout import service as carts
+from omnishop.conversations import dialogue, handoff
 from omnishop.conversations import service as conversations
 from omnishop.conversations.models import Conversation, Message
 from omnishop.customers.models import StaffUser
 from omnishop.kernel.db import unit_of_work
+from omnishop.pricing import promotion_staff
+from omnishop.pricing.promotion_schemas import PromotionCreate, VoucherCreate
 from tests.e2e.test_admin import MakeStaff, make_staff, sign_in
 from tests.integration.conversations_fixtures import channel, inbound
+from tests.integration.test_cart_fixtures import open_shop
 from tests.integration.test_search import build_shop
 
 __all__ = ["make_staff"]
@@ -240,3 +244,46 @@ async def test_the_live_stream_says_changed_only_after_a_change(
         )
     changed = await client.get("/admin/inbox/live", params=params)
     assert "event: changed" in changed.text
+
+
+async def test_a_discount_code_goes_on_the_chats_cart_and_a_store_is_shared(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    async with unit_of_work(sessions) as session:
+        shop = await open_shop(session)
+        promotion = await promotion_staff.create_promotion(
+            session=session,
+            data=PromotionCreate.model_validate(
+                {"name": "Ten off", "reward": "fixed_order", "value": "1000",
+                 "needs_voucher": True, "currency": "RUB"}
+            ),
+        )  # fmt: skip
+        await promotion_staff.create_voucher(
+            session=session, promotion_id=promotion.id, data=VoucherCreate(code="TEN")
+        )
+        cart = await carts.create_cart(session=session, channel=shop.channel)
+        await carts.add_line(session=session, token=cart.token, variant_id=shop.mug, quantity=1)
+    conversation_id = await _chat(sessions)
+    async with unit_of_work(sessions) as session:  # the bot keeps the chat's cart here
+        flow = dialogue.Flow(flow="shop", step="cart", slots={"cart": cart.token})
+        await dialogue.save(session=session, conversation_id=conversation_id, flow=flow)
+    await sign_in(client, await make_staff("operator"))
+    assert (await _act(client, conversation_id, "take")).status_code == 303
+    page = await client.get(f"/admin/inbox/c/{conversation_id}")
+    assert "Кружка × 1" in page.text and 'id="voucher"' in page.text
+
+    assert (await _act(client, conversation_id, "voucher", code="nine")).status_code == 404
+    assert (await _act(client, conversation_id, "voucher", code="")).status_code == 422
+    assert (await _act(client, conversation_id, "voucher", code="ten")).status_code == 303
+    async with sessions() as session:
+        view = await carts.get_cart(session=session, token=cart.token)
+    assert view.vouchers == ["TEN"] and view.discount is not None
+
+    assert (await _act(client, conversation_id, "location", location="nope")).status_code == 422
+    shared = await _act(client, conversation_id, "location", location=str(shop.store))
+    assert shared.status_code == 303
+    assert (await _act(client, conversation_id, "paylink")).status_code == 303
+    sent = await _outbound(sessions, conversation_id)
+    assert sent[0].kind == "location" and sent[0].body["location"]["title"] == "Магазин на Арбате"
+    assert "Арбат 1" in sent[0].body["text"]
+    assert f"cart={cart.token}" in sent[1].body["buttons"][0]["url"]  # pays this very cart

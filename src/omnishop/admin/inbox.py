@@ -15,6 +15,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import escape
 from sqladmin import Admin, BaseView, expose
@@ -23,10 +24,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 
 from omnishop.admin import inbox_data
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
+from omnishop.checkout import vouchers
 from omnishop.conversations import feed, handoff
 from omnishop.conversations import service as conversations
 from omnishop.conversations.jobs import conversation_channel, inbox_channel
-from omnishop.conversations.wire import Button, OutboundContent
+from omnishop.conversations.wire import Button, Location, OutboundContent
 from omnishop.customers.models import StaffRole
 from omnishop.kernel import clock, wakeup
 from omnishop.kernel.db import unit_of_work
@@ -38,7 +40,9 @@ INBOX_ROLES = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.OPERATOR}
 MAX_TEXT = 4000
 LIVE_SECONDS = 55.0  # the browser's EventSource reconnects after this
 LIVE_POLL_SECONDS = 2.0
-ACTIONS = frozenset({"take", "reply", "canned", "card", "paylink", "hand_back", "resolve"})
+ACTIONS = frozenset(
+    {"take", "reply", "canned", "card", "paylink", "location", "voucher", "hand_back", "resolve"}
+)
 
 
 def _database(request: Request) -> Database:
@@ -217,6 +221,8 @@ async def _act(
         await handoff.hand_back(session=session, conversation_id=conversation_id, staff_id=staff_id)
     elif do == "resolve":
         await handoff.resolve(session=session, conversation_id=conversation_id, staff_id=staff_id)
+    elif do == "voucher":
+        await _voucher(session, conversation_id, staff_id, form)
     else:
         content = await _content(request, session, conversation_id, staff_id, do, form)
         await conversations.send(
@@ -260,12 +266,45 @@ async def _content(
             session=session, slug=slug, base_url=base_url, locale=info.language
         )
         return OutboundContent(cards=(card,))
-    # paylink: the storefront's checkout for the customer's cart in that browser
+    if do == "location":
+        return await _location(session, form)
+    # paylink: the storefront's checkout, with the chat's cart when the bot keeps one
     info = await conversations.get(session=session, conversation_id=conversation_id)
+    token = await feed.cart_token(session=session, conversation_id=conversation_id)
     url = f"{base_url.rstrip('/')}/checkout"
+    if token is not None:
+        url += "?" + urlencode({"cart": token, "utm_source": info.platform})
     text = inbox_data.say(inbox_data.CANNED, "pay", info.language)
     label = inbox_data.say(inbox_data.TEXTS, "pay", info.language)
     return OutboundContent(text=text, buttons=(Button(label=label, url=url),))
+
+
+async def _location(session: Any, form: Any) -> OutboundContent:
+    """A store or pickup point: its place on the map, address and opening hours."""
+    wanted = str(form.get("location", ""))
+    found = next((s for s in await inbox_data.stores(session=session) if str(s.id) == wanted), None)
+    if found is None or found.latitude is None or found.longitude is None:
+        raise ValidationFailed("choose a store", field="location")
+    place = Location(
+        latitude=float(found.latitude), longitude=float(found.longitude), title=found.name
+    )
+    return OutboundContent(text=inbox_data.location_text(found), location=place)
+
+
+async def _voucher(
+    session: Any, conversation_id: uuid.UUID, staff_id: uuid.UUID, form: Any
+) -> None:
+    """A discount code on the cart the bot keeps for this chat (checkout's own voucher rules)."""
+    conversation = await conversations.get(session=session, conversation_id=conversation_id)
+    if conversation.assigned_staff_id != staff_id:
+        raise conversations.NotYourConversation("take the conversation first")
+    code = str(form.get("code", "")).strip()[:64]
+    if not code:
+        raise ValidationFailed("enter a code", field="code")
+    token = await feed.cart_token(session=session, conversation_id=conversation_id)
+    if token is None:
+        raise ValidationFailed("this chat has no cart yet", field="code")
+    await vouchers.apply_voucher(session=session, token=token, code=code)
 
 
 def install(admin: Admin, *, database: Database, base_url: str) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
+from omnishop.checkout import service as checkout
+from omnishop.checkout.schemas import CartView
 from omnishop.conversations import feed, handoff
 from omnishop.conversations import service as conversations
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
@@ -25,6 +27,8 @@ from omnishop.conversations.wire import Button, Card
 from omnishop.customers import identities
 from omnishop.customers.identities import IdentityInfo
 from omnishop.customers.models import Customer
+from omnishop.inventory import service as inventory
+from omnishop.inventory.models import Location
 from omnishop.kernel import clock
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.loyalty import service as loyalty
@@ -100,6 +104,8 @@ class ChatScreen:
     mine: bool
     products: list[ProductSummary] = field(default_factory=list)
     canned: dict[str, str] = field(default_factory=dict)  # key -> filled-in preview
+    cart: CartView | None = None  # the cart the bot keeps for this chat
+    stores: list[Location] = field(default_factory=list)  # shareable: they have coordinates
 
 
 async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
@@ -160,6 +166,13 @@ async def chat(
         key: canned_text(key, customer=customer, orders=recent, language=info.language)
         for key in CANNED
     }
+    cart = None
+    token = await feed.cart_token(session=session, conversation_id=info.id)
+    if token is not None:
+        try:
+            cart = await checkout.get_cart(session=session, token=token)
+        except NotFound:
+            cart = None
     return ChatScreen(
         conversation=info,
         channel_code=channel.code,
@@ -172,7 +185,33 @@ async def chat(
         mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
         products=products,
         canned=canned,
+        cart=cart,
+        stores=await stores(session=session),
     )
+
+
+async def stores(*, session: AsyncSession) -> list[Location]:
+    """Stores and pickup points an operator can share (those with a place on the map)."""
+    return [
+        loc
+        for loc in await inventory.list_locations(session=session)
+        if loc.latitude is not None
+        and loc.longitude is not None
+        and (loc.pickup or loc.kind == "store")
+    ]
+
+
+def location_text(location: Location) -> str:
+    """Name, address and opening hours of a store, as one message."""
+    parts = [location.name, ", ".join(p for p in (location.city, location.address) if p)]
+    hours = location.opening_hours or {}
+    if hours:
+        parts.append(
+            "; ".join(
+                f"{day}: " + ", ".join(f"{a}–{b}" for a, b in spans) for day, spans in hours.items()
+            )
+        )
+    return "\n".join(p for p in parts if p)
 
 
 async def find_products(*, session: AsyncSession, query: str) -> list[ProductSummary]:

@@ -14,7 +14,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.conversations.handoff import OperatorInfo
-from omnishop.conversations.models import ASSIGNED, BOT, Conversation, Message, OperatorProfile
+from omnishop.conversations.models import (
+    ASSIGNED,
+    BOT,
+    Conversation,
+    DialogueState,
+    Message,
+    OperatorProfile,
+)
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.kernel import clock
 
@@ -119,3 +126,10 @@ async def operator(*, session: AsyncSession, staff_id: uuid.UUID) -> OperatorInf
         business_hours=dict(row.business_hours or {}),
         timezone=row.timezone,
     )
+
+
+async def cart_token(*, session: AsyncSession, conversation_id: uuid.UUID) -> str | None:
+    """The cart the bot keeps for this chat (its token in the dialogue state), if any."""
+    row = await session.get(DialogueState, conversation_id)
+    token = (row.slots or {}).get("cart") if row is not None else None
+    return token if isinstance(token, str) and token else None
