@@ -271,3 +271,26 @@ async def test_the_cart_speaks_the_page_language_whatever_it_was_created_in(
 
     assert re.search(r"2\s500,00", russian.text) and "Итого" in russian.text
     assert "2,500.00" in english.text and "Total" in english.text
+
+
+async def test_the_header_counts_the_cart_items_from_the_cookie_without_a_query(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    before = await client.get("/")
+    added = await add(client, s, quantity="2")
+    home = await client.get("/")
+    cart = await client.get("/cart")
+    line = re.search(r'action="/cart/lines/([0-9a-f-]{36})"', cart.text)
+    assert line is not None
+    await client.post(f"/cart/lines/{line.group(1)}", data={"quantity": "3"})
+    after_change = await client.get("/")
+    await client.post(f"/cart/lines/{line.group(1)}/remove")
+    emptied = await client.get("/")
+
+    assert 'id="cart-n" hidden' in before.text
+    assert added.cookies.get("cart_n") == "2"
+    assert re.search(r'id="cart-n"> .*?<b>2</b>', home.text)
+    assert re.search(r'id="cart-n"> .*?<b>2</b>', cart.text)
+    assert re.search(r'id="cart-n"> .*?<b>3</b>', after_change.text)
+    assert 'id="cart-n" hidden' in emptied.text and "cart_n" not in client.cookies

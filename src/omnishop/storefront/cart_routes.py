@@ -21,6 +21,7 @@ from omnishop.storefront.web import (
     error_code,
     message_key,
     remember_cart,
+    remember_count,
     rollback,
     see_other,
 )
@@ -76,7 +77,7 @@ async def add_to_cart(
                 customer_id=customer.id if customer else None,
                 locale=shop.locale,
             )
-        await checkout.add_line(
+        cart = await checkout.add_line(
             session=session, token=cart.token, variant_id=variant_id, quantity=quantity
         )
     except DomainError as exc:
@@ -84,7 +85,13 @@ async def add_to_cart(
         return see_other(back, error=error_code(exc))
     response = see_other("/cart", added="1")
     remember_cart(request, response, cart.token)
+    remember_count(request, response, items(cart))
     return response
+
+
+def items(cart: CartView | None) -> int:
+    """Units in the cart, for the header badge."""
+    return sum(line.quantity for line in cart.lines) if cart is not None else 0
 
 
 @router.get("/cart", response_class=HTMLResponse)
@@ -96,7 +103,9 @@ async def cart_page(
         cart = None
     context = _context(request, shop, cart)
     context["signed_in"] = customer is not None and cart is not None
-    return render(request, shop.locale, "cart.html", context)
+    response = render(request, shop.locale, "cart.html", context)
+    remember_count(request, response, items(cart))
+    return response
 
 
 def _context(request: Request, shop: Shop, cart: CartView | None) -> dict[str, object]:
@@ -107,6 +116,7 @@ def _context(request: Request, shop: Shop, cart: CartView | None) -> dict[str, o
         "error": message_key(request.query_params.get("error")),
         "added": request.query_params.get("added") == "1",
         "robots": "noindex",
+        "cart_items": items(cart),
     }
 
 
@@ -121,11 +131,15 @@ async def change_line(
     if token is None or line is None or quantity is None:
         return see_other("/cart", error="validation_failed")
     try:
-        await checkout.update_line(session=session, token=token, line_id=line, quantity=quantity)
+        cart = await checkout.update_line(
+            session=session, token=token, line_id=line, quantity=quantity
+        )
     except DomainError as exc:
         await rollback(session)
         return see_other("/cart", error=error_code(exc))
-    return see_other("/cart")
+    response = see_other("/cart")
+    remember_count(request, response, items(cart))
+    return response
 
 
 @router.post("/cart/lines/{line_id}/remove")
@@ -134,11 +148,13 @@ async def remove_line(request: Request, line_id: str, session: SessionDep) -> Re
     if token is None or line is None:
         return see_other("/cart", error="validation_failed")
     try:
-        await checkout.remove_line(session=session, token=token, line_id=line)
+        cart = await checkout.remove_line(session=session, token=token, line_id=line)
     except DomainError as exc:
         await rollback(session)
         return see_other("/cart", error=error_code(exc))
-    return see_other("/cart")
+    response = see_other("/cart")
+    remember_count(request, response, items(cart))
+    return response
 
 
 @router.post("/cart/vouchers")

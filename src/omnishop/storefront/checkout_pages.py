@@ -29,6 +29,7 @@ from omnishop.storefront.cart_routes import open_cart
 from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, render
 from omnishop.storefront.web import (
     CART_COOKIE,
+    CART_COUNT_COOKIE,
     CustomerDep,
     error_code,
     message_key,
@@ -244,6 +245,7 @@ def _placed(order_token: str | None) -> RedirectResponse:
         return see_other("/cart")
     response = see_other(f"/order/{order_token}", placed="1")
     response.delete_cookie(CART_COOKIE)
+    response.delete_cookie(CART_COUNT_COOKIE)
     return response
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,11 @@ from omnishop.storefront.routes import SessionDep
 __all__ = ["error_code", "message_key"]
 
 CART_COOKIE = "cart"
+# How many items the cart holds, for the header badge: written whenever a cart page or form
+# sees the cart, read by every page without a query. Display only (never trusted: the cart
+# itself is behind CART_COOKIE), so not HttpOnly: app.js refreshes the badge on pages the
+# service worker served from cache.
+CART_COUNT_COOKIE = "cart_n"
 CUSTOMER_COOKIE = "customer"
 CART_AGE = 60 * 60 * 24 * 30
 CUSTOMER_AGE = int(tokens.LIFETIME.total_seconds())
@@ -62,6 +67,27 @@ def remember_cart(request: Request, response: RedirectResponse, token: str) -> N
         samesite="lax",
         secure=settings_of(request).base_url.startswith("https://"),
     )
+
+
+def remember_count(request: Request, response: Response, count: int) -> None:
+    """Keep the header's cart badge in step with the cart (0 forgets it)."""
+    if count <= 0:
+        if CART_COUNT_COOKIE in request.cookies:
+            response.delete_cookie(CART_COUNT_COOKIE)
+        return
+    response.set_cookie(
+        CART_COUNT_COOKIE,
+        str(min(count, 999)),
+        max_age=CART_AGE,
+        samesite="lax",
+        secure=settings_of(request).base_url.startswith("https://"),
+    )
+
+
+def cart_count(request: Request) -> int:
+    """The header badge's number (from the cookie; no query)."""
+    raw = request.cookies.get(CART_COUNT_COOKIE, "")
+    return min(int(raw), 999) if raw.isdigit() and len(raw) <= 4 else 0
 
 
 def remember_customer(request: Request, response: RedirectResponse, token: str) -> None:

@@ -19,6 +19,14 @@
     box.hidden = false;
   }
 
+  /* Header cart badge: a page the service worker served from cache may show an old count;
+     the cart_n cookie (written by every cart change) is the current one. */
+  var badge = doc.getElementById("cart-n"), n = /(?:^|; )cart_n=(\d{1,4})/.exec(doc.cookie);
+  if (badge && badge.lastElementChild) {
+    badge.lastElementChild.textContent = n ? n[1] : "0";
+    badge.hidden = !n || n[1] === "0";
+  }
+
   /* Offline: a cart or checkout form is not sent (it would fail); the cart stays as it was. */
   doc.addEventListener("submit", function (event) {
     var form = event.target;
