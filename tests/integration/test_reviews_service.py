@@ -3,6 +3,7 @@ moves the rating summary in the same transaction; reports send a review back to 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
+from omnishop.kernel import clock
 from omnishop.kernel.outbox import OutboxEvent
 from omnishop.orders import purchases
 from omnishop.reviews import moderation, service
@@ -240,3 +242,26 @@ async def test_enough_reports_send_a_review_back_to_the_queue(
     assert still.count == 1
     assert (requeued.status, requeued.report_count) == (ReviewStatus.PENDING, 3)
     assert gone.count == 0
+
+
+async def test_the_moderation_queue_pages_oldest_first_without_gaps_or_repeats(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    p = await purchase(session, "web-mq")
+    buyers = [p.customer_id, *await more_buyers(session, p, 2)]
+    ids = []
+    for n, buyer in enumerate(buyers):
+        clock.freeze(datetime(2026, 3, 1, 10, n, tzinfo=UTC))
+        created = await service.submit(
+            session=session, customer_id=buyer, product_ref=p.kettle_slug, data=review(),
+            media_dir=tmp_path,
+        )  # fmt: skip
+        ids.append(created.id)
+
+    first = await moderation.list_for_moderation(session=session, product_id=p.product_id, limit=2)
+    second = await moderation.list_for_moderation(
+        session=session, product_id=p.product_id, cursor=first.next_cursor, limit=2
+    )
+
+    assert [r.id for r in first.data + second.data] == ids
+    assert first.next_cursor is not None and second.next_cursor is None

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
-from omnishop.kernel.errors import ValidationFailed
+from omnishop.kernel import keyset
 from omnishop.orders import loading
 from omnishop.orders.models import Order
 from omnishop.orders.schemas import OrderFilters, OrderPage
@@ -50,19 +50,7 @@ async def customer_orders(
 async def _page(
     session: AsyncSession, query: Select[Order], cursor: str | None, limit: int
 ) -> OrderPage:
-    if not 1 <= limit <= 100:
-        raise ValidationFailed("limit must be 1–100", field="limit")
-    after = loading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Order.placed_at < at, and_(Order.placed_at == at, Order.id < last_id))
-        )
-    rows = list(
-        await session.scalars(
-            query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit + 1)
-        )
+    page, next_cursor = await keyset.page(
+        session, query, at=Order.placed_at, row_id=Order.id, cursor=cursor, limit=limit
     )
-    page = rows[:limit]
-    next_cursor = loading.encode_cursor(page[-1]) if len(rows) > limit else None
     return OrderPage(data=await loading.summaries(session, page), next_cursor=next_cursor)

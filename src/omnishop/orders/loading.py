@@ -4,20 +4,16 @@ Also the row lock every change of an order starts with."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.kernel import clock
-from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel.errors import NotFound
 from omnishop.orders.models import (
     Allocation,
     Order,
@@ -254,22 +250,3 @@ async def summaries(session: AsyncSession, orders: Sequence[Order]) -> list[Orde
         )
         for o in orders
     ]
-
-
-def encode_cursor(order: Order) -> str:
-    raw = json.dumps({"at": order.placed_at.isoformat(), "id": str(order.id)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """The (placed_at, id) a page continues after; a cursor we did not make is a 422."""
-    if cursor is None:
-        return None
-    try:
-        raw: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at = datetime.fromisoformat(raw["at"])
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, uuid.UUID(raw["id"])
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("malformed cursor", field="cursor") from exc

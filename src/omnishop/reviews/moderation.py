@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import cast
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.kernel import clock, outbox
+from omnishop.kernel import clock, keyset, outbox
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.reviews import photos, reading, rules
 from omnishop.reviews.events import ReviewApproved, ReviewWithdrawn
@@ -35,25 +35,16 @@ async def list_for_moderation(
     limit: int = 50,
 ) -> StaffReviewPage:
     """The queue (oldest first, so nothing waits forever), or any status; filter by product."""
-    reading.check_limit(limit)
+    keyset.check_limit(limit)
     query = select(Review)
     if status is not None:
         query = query.where(Review.status == status)
     if product_id is not None:
         query = query.where(Review.product_id == product_id)
-    after = reading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Review.created_at > at, and_(Review.created_at == at, Review.id > last_id))
-        )
-    rows = list(
-        await session.scalars(query.order_by(Review.created_at, Review.id).limit(limit + 1))
-    )
-    page = rows[:limit]
-    next_cursor = (
-        reading.encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    )
+    page, next_cursor = await keyset.page(
+        session, query, at=Review.created_at, row_id=Review.id, cursor=cursor, limit=limit,
+        newest_first=False,
+    )  # fmt: skip
     return StaffReviewPage(data=[reading.staff(r) for r in page], next_cursor=next_cursor)
 
 
@@ -189,24 +180,14 @@ async def consented_photos(
     *, session: AsyncSession, cursor: str | None = None, limit: int = 50
 ) -> ConsentedPhotoPage:
     """Photos of approved reviews whose authors allowed reuse in social feeds, newest first."""
-    reading.check_limit(limit)
+    keyset.check_limit(limit)
     query = select(Review).where(
         Review.status == ReviewStatus.APPROVED,
         Review.photo_rights_consent.is_(True),
     )
-    after = reading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Review.approved_at < at, and_(Review.approved_at == at, Review.id < last_id))
-        )
-    rows = list(
-        await session.scalars(
-            query.order_by(Review.approved_at.desc(), Review.id.desc()).limit(limit + 1)
-        )
+    page, next_cursor = await keyset.page(
+        session, query, at=Review.approved_at, row_id=Review.id, cursor=cursor, limit=limit
     )
-    page = rows[:limit]
-    last = page[-1] if len(rows) > limit else None
     return ConsentedPhotoPage(
         data=[
             ConsentedPhoto(
@@ -221,7 +202,5 @@ async def consented_photos(
             for r in page
             for p in r.photos
         ],
-        next_cursor=reading.encode_cursor(last.approved_at, last.id)
-        if last is not None and last.approved_at is not None
-        else None,
+        next_cursor=next_cursor,
     )

@@ -1,14 +1,10 @@
-"""Shaping review rows for readers, and the (time, id) paging cursor of review lists."""
+"""Shaping review rows for readers (lists page through ``kernel.keyset``)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import datetime
 from typing import Any
 
-from omnishop.kernel.errors import ValidationFailed
 from omnishop.reviews import photos, rules
 from omnishop.reviews.models import RatingSummary, Review
 from omnishop.reviews.schemas import (
@@ -80,27 +76,3 @@ def rating(product_id: uuid.UUID, row: RatingSummary | None) -> RatingRead:
         average=summary.average,
         histogram={str(star): n for star, n in zip(rules.STARS, summary.histogram, strict=True)},
     )
-
-
-def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps({"at": at.isoformat(), "id": str(row_id)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """The (time, id) a page continues after; a cursor we did not make is a 422."""
-    if cursor is None:
-        return None
-    try:
-        raw: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at = datetime.fromisoformat(raw["at"])
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        return at, uuid.UUID(raw["id"])
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("malformed cursor", field="cursor") from exc
-
-
-def check_limit(limit: int) -> None:
-    if not 1 <= limit <= 100:
-        raise ValidationFailed("limit must be 1–100", field="limit")

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
 from omnishop.customers.models import Customer
-from omnishop.kernel import i18n
+from omnishop.kernel import i18n, keyset
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.orders import purchases
 from omnishop.reviews import moderation, photos, reading, rules
@@ -131,28 +131,13 @@ async def list_public(
     *, session: AsyncSession, product_ref: str, cursor: str | None = None, limit: int = 10
 ) -> ReviewPage:
     """A product's approved reviews, newest first, with the verified badge and staff reply."""
-    reading.check_limit(limit)
+    keyset.check_limit(limit)
     product_id = await catalog.find_product_id(session=session, id_or_slug=product_ref)
     query = select(Review).where(
         Review.product_id == product_id, Review.status == ReviewStatus.APPROVED
     )
-    after = reading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Review.approved_at < at, and_(Review.approved_at == at, Review.id < last_id))
-        )
-    rows = list(
-        await session.scalars(
-            query.order_by(Review.approved_at.desc(), Review.id.desc()).limit(limit + 1)
-        )
-    )
-    page = rows[:limit]
-    last = page[-1] if len(rows) > limit else None
-    next_cursor = (
-        reading.encode_cursor(last.approved_at, last.id)
-        if last is not None and last.approved_at is not None
-        else None
+    page, next_cursor = await keyset.page(
+        session, query, at=Review.approved_at, row_id=Review.id, cursor=cursor, limit=limit
     )
     return ReviewPage(data=[reading.public(r) for r in page], next_cursor=next_cursor)
 
@@ -212,22 +197,10 @@ async def customer_reviews(
     *, session: AsyncSession, customer_id: uuid.UUID, cursor: str | None = None, limit: int = 20
 ) -> MyReviewPage:
     """The customer's own reviews, newest first, with their moderation status."""
-    reading.check_limit(limit)
+    keyset.check_limit(limit)
     query = select(Review).where(Review.customer_id == customer_id)
-    after = reading.decode_cursor(cursor)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(Review.created_at < at, and_(Review.created_at == at, Review.id < last_id))
-        )
-    rows = list(
-        await session.scalars(
-            query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1)
-        )
-    )
-    page = rows[:limit]
-    next_cursor = (
-        reading.encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    page, next_cursor = await keyset.page(
+        session, query, at=Review.created_at, row_id=Review.id, cursor=cursor, limit=limit
     )
     return MyReviewPage(data=[reading.mine(r) for r in page], next_cursor=next_cursor)
 
