@@ -294,3 +294,33 @@ async def test_the_header_counts_the_cart_items_from_the_cookie_without_a_query(
     assert re.search(r'id="cart-n"> .*?<b>2</b>', cart.text)
     assert re.search(r'id="cart-n"> .*?<b>3</b>', after_change.text)
     assert 'id="cart-n" hidden' in emptied.text and "cart_n" not in client.cookies
+
+
+async def test_the_order_page_polls_its_status_until_the_captured_payment_is_final(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], psp_store: str
+) -> None:
+    s = await shop(sessions)
+    await to_payment(client, s)
+    token = await card_token(CHALLENGE_CARD)
+    challenge = where(await client.post("/checkout/pay", data={"method": "card", "token": token}))
+    back = where(await client.post(challenge, data={"outcome": "pass"}))
+    order_url = where(await client.get(httpx.URL(back).path))
+    settling = await client.get(order_url)
+    status_url = re.search(r'hx-get="([^"]+)"', settling.text)
+    assert status_url is not None
+    fragment = await client.get(status_url.group(1).replace("&amp;", "&"))
+
+    # The worker captures: the payment is final, the next poll says so and stops polling.
+    async with sessions() as session, session.begin():
+        order = await session.scalar(select(Order))
+        assert order is not None and order.payment_status in {"pending", "authorized"}
+        order.payment_status, order.status = "paid", "paid"
+    settled = await client.get(status_url.group(1).replace("&amp;", "&"))
+    cod_like = await client.get(order_url.replace("placed=1", "placed=1&n=40"))
+
+    assert 'http-equiv="refresh"' in settling.text and "/status?n=1" in status_url.group(1)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'hx-trigger="every 3s"' in fragment.text and "?n=2" in fragment.text
+    assert settled.status_code == 200 and "Оплачен" in settled.text
+    assert "hx-get" not in settled.text and "hx-get" not in cod_like.text
+    assert 'http-equiv="refresh"' not in cod_like.text

@@ -9,6 +9,7 @@ returns to ``/checkout/return``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +24,7 @@ from omnishop.kernel.errors import DomainError, NotFound
 from omnishop.kernel.money import Money
 from omnishop.kernel.runtime import Database
 from omnishop.orders import service as orders
+from omnishop.orders.schemas import OrderInfo
 from omnishop.payments.sandbox.settings import get_settings as psp_settings
 from omnishop.payments.schemas import PaymentInput
 from omnishop.storefront.cart_routes import open_cart
@@ -268,18 +270,66 @@ async def payment_return(request: Request, session: SessionDep) -> Response:
     return see_other("/checkout/payment", error="checkout_in_progress")
 
 
+# The order page re-reads its status while a card payment is being settled (the worker
+# captures after 3-D Secure), every POLL_SECONDS, at most MAX_POLLS times.
+POLL_SECONDS = 3
+MAX_POLLS = 40
+SETTLING = {"pending", "authorized"}
+OFFLINE_METHODS = {"cod", "pay_at_pickup"}
+
+
+def _polls(order: OrderInfo, done: int) -> bool:
+    """Still worth asking again: a placed order whose online payment has not settled yet."""
+    return (
+        order.status == "placed"
+        and order.payment_status in SETTLING
+        and order.payment_method not in OFFLINE_METHODS
+        and done < MAX_POLLS
+    )
+
+
+def _poll_count(request: Request) -> int:
+    raw = request.query_params.get("n", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 3 else 0
+
+
+async def _order(session: SessionDep, order_token: str) -> OrderInfo:
+    if len(order_token) > 100:
+        raise NotFound("order not found", field="token")
+    return await orders.get_by_token(session=session, token=order_token)
+
+
+def _poll_context(request: Request, order: OrderInfo) -> dict[str, Any]:
+    done = _poll_count(request)
+    keep = {"placed": "1"} if request.query_params.get("placed") == "1" else {}
+    return {
+        "polling": _polls(order, done),
+        "poll_seconds": POLL_SECONDS,
+        "poll_url": f"/order/{order.token}/status?" + urlencode({"n": done + 1}),
+        "poll_page": f"/order/{order.token}?" + urlencode({**keep, "n": done + 1}),
+    }
+
+
 @router.get("/order/{order_token}", response_class=HTMLResponse)
 async def order_page(
     request: Request, order_token: str, session: SessionDep, shop: ShopDep
 ) -> HTMLResponse:
     """Confirmation (``?placed=1``), status and shipment tracking of one order."""
-    if len(order_token) > 100:
-        raise NotFound("order not found", field="token")
-    order = await orders.get_by_token(session=session, token=order_token)
+    order = await _order(session, order_token)
     return _page(
         request,
         shop,
         "order.html",
         order=order,
         placed=request.query_params.get("placed") == "1",
+        **_poll_context(request, order),
     )
+
+
+@router.get("/order/{order_token}/status", response_class=HTMLResponse)
+async def order_status(
+    request: Request, order_token: str, session: SessionDep, shop: ShopDep
+) -> HTMLResponse:
+    """The status block alone (polled by the order page until the payment is final)."""
+    order = await _order(session, order_token)
+    return _page(request, shop, "_order_status.html", order=order, **_poll_context(request, order))

@@ -27,6 +27,29 @@
     badge.hidden = !n || n[1] === "0";
   }
 
+  /* Polling, the htmx way without htmx: an element with hx-get and hx-trigger="every Ns"
+     is replaced by what its URL returns (outerHTML) every N seconds; the server stops it by
+     sending the block back without hx-get (the order status once the payment is final). */
+  function poll(el) {
+    var every = /^every (\d+)s$/.exec(el.getAttribute("hx-trigger") || "");
+    if (!every || !window.fetch) return;
+    setTimeout(function () {
+      if (!el.isConnected) return;
+      fetch(el.getAttribute("hx-get"), {headers: {"HX-Request": "true"}})
+        .then(function (r) { if (!r.ok) throw r; return r.text(); })
+        .then(function (html) {
+          var box = doc.createElement("div");
+          box.innerHTML = html;
+          var next = box.querySelector("#" + el.id) || box.firstElementChild;
+          if (!next) return;
+          el.replaceWith(next);
+          if (next.hasAttribute("hx-get")) poll(next);
+        })
+        .catch(function () { poll(el); });
+    }, +every[1] * 1000);
+  }
+  Array.prototype.forEach.call(doc.querySelectorAll("[hx-get][hx-trigger^='every ']"), poll);
+
   /* Offline: a cart or checkout form is not sent (it would fail); the cart stays as it was. */
   doc.addEventListener("submit", function (event) {
     var form = event.target;
