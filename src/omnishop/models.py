@@ -5,6 +5,7 @@ from __future__ import annotations
 from omnishop.catalog import models as catalog  # noqa: F401
 from omnishop.content import models as content  # noqa: F401
 from omnishop.conversations import models as conversations  # noqa: F401
+from omnishop.conversations import note_models as conversation_notes  # noqa: F401
 from omnishop.channels import models as channels  # noqa: F401
 from omnishop.checkout import models as checkout  # noqa: F401
 from omnishop.customers import identity_models, push_models, token_models  # noqa: F401

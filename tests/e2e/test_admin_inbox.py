@@ -287,3 +287,22 @@ async def test_a_discount_code_goes_on_the_chats_cart_and_a_store_is_shared(
     assert sent[0].kind == "location" and sent[0].body["location"]["title"] == "Магазин на Арбате"
     assert "Арбат 1" in sent[0].body["text"]
     assert f"cart={cart.token}" in sent[1].body["buttons"][0]["url"]  # pays this very cart
+
+
+async def test_a_private_note_mentions_a_colleague_and_is_never_sent(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    conversation_id = await _chat(sessions)
+    await make_staff("manager")  # manager@shop.test: "@manager"
+    await sign_in(client, await make_staff("operator"))
+    note = "Customer is upset about delivery, @manager please call them"
+    assert (await _act(client, conversation_id, "note", note=note)).status_code == 303
+    assert (await _act(client, conversation_id, "note", note="  ")).status_code == 422
+    page = await client.get(f"/admin/inbox/c/{conversation_id}")
+    assert "upset about delivery" in page.text.split('id="notes"')[1]
+    assert await _outbound(sessions, conversation_id) == []  # staff only
+
+    client.cookies.clear()
+    await sign_in(client, "manager@shop.test")
+    inbox_page = await client.get("/admin/inbox")
+    assert "upset about delivery" in inbox_page.text.split('id="mentions"')[1]

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from omnishop.admin import inbox_data
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
 from omnishop.checkout import vouchers
-from omnishop.conversations import feed, handoff
+from omnishop.conversations import feed, handoff, notes
 from omnishop.conversations import service as conversations
 from omnishop.conversations.jobs import conversation_channel, inbox_channel
 from omnishop.conversations.wire import Button, Location, OutboundContent
@@ -41,7 +41,18 @@ MAX_TEXT = 4000
 LIVE_SECONDS = 55.0  # the browser's EventSource reconnects after this
 LIVE_POLL_SECONDS = 2.0
 ACTIONS = frozenset(
-    {"take", "reply", "canned", "card", "paylink", "location", "voucher", "hand_back", "resolve"}
+    {
+        "take",
+        "reply",
+        "canned",
+        "card",
+        "paylink",
+        "location",
+        "voucher",
+        "note",
+        "hand_back",
+        "resolve",
+    }
 )
 
 
@@ -223,6 +234,15 @@ async def _act(
         await handoff.resolve(session=session, conversation_id=conversation_id, staff_id=staff_id)
     elif do == "voucher":
         await _voucher(session, conversation_id, staff_id, form)
+    elif do == "note":
+        text = str(form.get("note", ""))[: notes.MAX_NOTE + 1]
+        await notes.add(
+            session=session,
+            conversation_id=conversation_id,
+            staff_id=staff_id,
+            text=text,
+            mentions=await inbox_data.resolve_mentions(session=session, text=text),
+        )
     else:
         content = await _content(request, session, conversation_id, staff_id, do, form)
         await conversations.send(

@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
 from omnishop.checkout import service as checkout
 from omnishop.checkout.schemas import CartView
-from omnishop.conversations import feed, handoff
+from omnishop.conversations import feed, handoff, notes
 from omnishop.conversations import service as conversations
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.conversations.wire import Button, Card
 from omnishop.customers import identities
 from omnishop.customers.identities import IdentityInfo
-from omnishop.customers.models import Customer
+from omnishop.customers.models import Customer, StaffUser
 from omnishop.inventory import service as inventory
 from omnishop.inventory.models import Location
 from omnishop.kernel import clock
@@ -89,6 +90,7 @@ class Lists:
     colleagues: list[ConversationInfo]
     with_bot: list[ConversationInfo]
     operator: handoff.OperatorInfo | None
+    mentions: list[notes.NoteInfo] = field(default_factory=list)  # notes naming me
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class ChatScreen:
     canned: dict[str, str] = field(default_factory=dict)  # key -> filled-in preview
     cart: CartView | None = None  # the cart the bot keeps for this chat
     stores: list[Location] = field(default_factory=list)  # shareable: they have coordinates
+    notes: list[notes.NoteInfo] = field(default_factory=list)
+    staff_names: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
@@ -116,6 +120,7 @@ async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
         colleagues=await feed.held_by_others(session=session, staff_id=staff_id),
         with_bot=await feed.with_bot(session=session),
         operator=await feed.operator(session=session, staff_id=staff_id),
+        mentions=await notes.mentioning(session=session, staff_id=staff_id, limit=10),
     )
 
 
@@ -187,7 +192,29 @@ async def chat(
         canned=canned,
         cart=cart,
         stores=await stores(session=session),
+        notes=await notes.of_conversation(session=session, conversation_id=info.id),
+        staff_names=await staff_names(session=session),
     )
+
+
+def _handle(user: StaffUser) -> set[str]:
+    """The @handles that name a colleague: their email's local part, their name run together."""
+    return {user.email.split("@", 1)[0].lower(), "".join(user.name.split()).lower()}
+
+
+async def staff_names(*, session: AsyncSession) -> dict[uuid.UUID, str]:
+    rows = await session.scalars(select(StaffUser).where(StaffUser.active.is_(True)))
+    return {u.id: u.name for u in rows}
+
+
+async def resolve_mentions(*, session: AsyncSession, text: str) -> list[uuid.UUID]:
+    """Active staff named by the note's @handles (unknown handles are ignored)."""
+    handles = notes.mention_handles(text)
+    if not handles:
+        return []
+    rows = await session.scalars(select(StaffUser).where(StaffUser.active.is_(True)))
+    users = list(rows)
+    return [u.id for h in handles for u in users if h in _handle(u)]
 
 
 async def stores(*, session: AsyncSession) -> list[Location]:

@@ -22,6 +22,7 @@ from omnishop.conversations.models import (
     Message,
     OperatorProfile,
 )
+from omnishop.conversations.note_models import ConversationNote
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.kernel import clock
 
@@ -106,9 +107,13 @@ async def change_marker(*, session: AsyncSession, conversation_id: uuid.UUID | N
     if conversation_id is not None:
         messages = messages.where(Message.conversation_id == conversation_id)
         chats = chats.where(Conversation.id == conversation_id)
+    notes = select(func.count(ConversationNote.id), func.max(ConversationNote.created_at))
+    if conversation_id is not None:
+        notes = notes.where(ConversationNote.conversation_id == conversation_id)
     m = (await session.execute(messages)).one()
     c = (await session.execute(chats)).one()
-    return f"{m[0]}:{m[1]}:{c[0]}:{c[1]}"
+    n = (await session.execute(notes)).one()
+    return f"{m[0]}:{m[1]}:{c[0]}:{c[1]}:{n[0]}:{n[1]}"
 
 
 async def operator(*, session: AsyncSession, staff_id: uuid.UUID) -> OperatorInfo | None:
