@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from omnishop.api.deps import ChannelDep, SessionDep
 from omnishop.inventory import availability
 from omnishop.kernel.errors import ValidationFailed
 
 router = APIRouter(tags=["inventory"])
-
-
-class StoreStockRead(BaseModel):
-    location_id: uuid.UUID
-    code: str
-    name: str
-    kind: str
-    city: str | None
-    address: str | None
-    latitude: float | None
-    longitude: float | None
-    timezone: str
-    opening_hours: dict[str, Any]
-    open_now: bool
-    pickup: bool
-    available: int
-    distance_km: float | None
 
 
 @router.get("/variants/{variant_id}/availability")
@@ -42,7 +23,7 @@ async def variant_availability(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     at: Annotated[datetime | None, Query(description="When to judge `open_now` (aware)")] = None,
-) -> list[StoreStockRead]:
+) -> list[availability.StoreStock]:
     """Stores and pickup points of the channel with the variant available now, nearest to
     (`lat`, `lon`) first, with opening hours and `open_now` in each location's time zone."""
     if (lat is None) != (lon is None):
@@ -53,4 +34,4 @@ async def variant_availability(
     found = await availability.store_stock(
         session=session, variant_id=variant_id, channel=channel, near=near, at=at
     )
-    return [StoreStockRead(**asdict(s)) for s in found]
+    return found  # dataclasses: FastAPI serialises them as they are, one shape to keep
