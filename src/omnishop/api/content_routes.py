@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query
 from omnishop.api.deps import ChannelDep, LocaleDep, SessionDep
 from omnishop.content import service
 from omnishop.content.models import Placement
-from omnishop.content.schemas import BlockRead
+from omnishop.content.rules import BlockView
 
 router = APIRouter(tags=["content"])
 
@@ -21,14 +20,13 @@ async def content_blocks(
     channel: ChannelDep,
     locale: LocaleDep,
     placement: Annotated[Placement, Query(description="Page slot, e.g. `home_hero`.")],
-) -> list[BlockRead]:
+) -> list[BlockView]:
     """Live blocks of a slot for the channel, by position, in the `Accept-Language` locale
     (texts missing in it fall back to the channel's default locale)."""
-    blocks = await service.blocks_for(
+    return await service.blocks_for(
         session=session,
         channel_code=channel.code,
         locale=locale,
         placement=placement,
         fallback_locale=channel.default_locale,
     )
-    return [BlockRead(**asdict(b)) for b in blocks]

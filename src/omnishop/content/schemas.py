@@ -31,17 +31,3 @@ class BlockCreate(BaseModel):
     ends_at: AwareDatetime | None = None
     position: int = 0
     active: bool = True
-
-
-class BlockRead(BaseModel):
-    placement: str
-    kind: str
-    title: str | None
-    body: str | None
-    cta_label: str | None
-    image_url: str | None
-    image_width: int | None
-    image_height: int | None
-    link_url: str | None
-    position: int
-    locale: str
