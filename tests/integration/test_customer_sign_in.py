@@ -177,9 +177,18 @@ async def test_an_address_book_belongs_to_its_owner(session: AsyncSession) -> No
 async def test_saved_cards_keep_tokens_only(session: AsyncSession) -> None:
     anna = await customer(session, "c@example.com")
     card = await accounts.save_card(
-        session=session, customer_id=anna.id, token="tok_abcdef123456", brand="Visa",
+        session=session, customer_id=anna.id, token="pm_abcdef123456", brand="Visa",
         last4="4242", exp_month=12, exp_year=2030,
     )  # fmt: skip
+    twice = await accounts.save_card(
+        session=session, customer_id=anna.id, token="pm_abcdef123456", brand="Visa",
+        last4="4242", exp_month=12, exp_year=2030,
+    )  # fmt: skip
+    with pytest.raises(ValidationFailed):  # single-use: it would pay once, then never
+        await accounts.save_card(
+            session=session, customer_id=anna.id, token="tok_abcdef123456", brand="visa",
+            last4="4242", exp_month=12, exp_year=2030,
+        )  # fmt: skip
     with pytest.raises(ValidationFailed):
         await accounts.save_card(
             session=session, customer_id=anna.id, token="4242424242424242", brand="visa",
@@ -188,5 +197,5 @@ async def test_saved_cards_keep_tokens_only(session: AsyncSession) -> None:
     listed = await accounts.cards(session=session, customer_id=anna.id)
     await accounts.remove_card(session=session, customer_id=anna.id, card_id=card.id)
 
-    assert [(c.brand, c.last4) for c in listed] == [("visa", "4242")]
+    assert [(c.brand, c.last4) for c in listed] == [("visa", "4242")] and twice.id == card.id
     assert await accounts.cards(session=session, customer_id=anna.id) == []

@@ -33,6 +33,9 @@ class CardIn(BaseModel):
     exp_year: int = Field(ge=0, le=9999)
     cvc: str = Field(min_length=3, max_length=4)
     key: str | None = Field(default=None, max_length=200)
+    # save: also keep the card as a reusable pm_... for the merchant's customer ``customer``.
+    save: bool = False
+    customer: str | None = Field(default=None, max_length=100)
 
 
 class WalletIn(BaseModel):
@@ -90,13 +93,29 @@ def _token_json(token: Token) -> dict[str, Any]:
 async def create_token(
     request: Request, authorization: Annotated[str | None, Header(max_length=300)] = None
 ) -> dict[str, Any]:
-    """Card details in, a single-use ``tok_...`` out; the number is never stored."""
+    """Card details in, a single-use ``tok_...`` out; the number is never stored. With
+    ``save: true`` and ``customer``, also a reusable ``payment_method`` (``pm_...``) that
+    charges only for that customer."""
     card = _parse(CardIn, await _body(request))
     psp.check_publishable_key(_key(authorization, card.key))
-    token = await psp.tokenize(
-        number=card.number, exp_month=card.exp_month, exp_year=card.exp_year, cvc=card.cvc
+    if card.save and not card.customer:
+        raise ValidationFailed("saving a card needs the customer", field="customer")
+    token, method = await psp.tokenize_card(
+        number=card.number,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        cvc=card.cvc,
+        save_for=card.customer if card.save else None,
     )
-    return _token_json(token)
+    out = _token_json(token)
+    if method is not None:
+        out["payment_method"] = {
+            "id": method.id,
+            "object": "payment_method",
+            "customer": method.customer,
+            "card": out["card"],
+        }
+    return out
 
 
 @router.post("/v1/wallet-tokens")

@@ -17,7 +17,9 @@ from omnishop.kernel.errors import NotFound, ValidationFailed
 
 MAX_ADDRESSES = 20
 MAX_CARDS = 10
-PSP_TOKEN = re.compile(r"^(tok|wtok)_[A-Za-z0-9_]{6,190}$")
+# Only a reusable, customer-bound payment method is worth keeping: a card token (tok_) is
+# single-use at the PSP and would fail on the second purchase.
+PSP_TOKEN = re.compile(r"^pm_[A-Za-z0-9_]{6,190}$")
 
 
 class AddressNotFound(NotFound):
@@ -148,7 +150,8 @@ async def save_card(
     exp_month: int,
     exp_year: int,
 ) -> SavedCard:
-    """Keep a PSP card token with its display details; a card number is refused."""
+    """Keep a PSP saved payment method (``pm_...``) with its display details; a card number
+    or a single-use token is refused."""
     if not PSP_TOKEN.match(token or ""):
         raise ValidationFailed("not a payment token", field="token")
     if not re.fullmatch(r"\d{4}", last4 or ""):
@@ -156,7 +159,11 @@ async def save_card(
     if not 1 <= exp_month <= 12 or not 2000 <= exp_year <= 2100:
         raise ValidationFailed("expiry is not a valid month", field="exp_month")
     brand = (brand or "card").strip().lower()[:30]
-    if len(await cards(session=session, customer_id=customer_id)) >= MAX_CARDS:
+    owned = await cards(session=session, customer_id=customer_id)
+    same = next((c for c in owned if c.token == token), None)
+    if same is not None:
+        return same  # the same method saved twice (a re-sent form) is one card
+    if len(owned) >= MAX_CARDS:
         raise ValidationFailed(f"at most {MAX_CARDS} saved cards", field="token")
     row = SavedCard(
         customer_id=customer_id,

@@ -24,6 +24,8 @@ class AuthorizeRequest:
     token: str | None
     return_url: str | None
     description: str
+    # Our customer at the PSP (payments.service.customer_ref): saved methods are bound to it.
+    customer_ref: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,17 @@ __all__ = [
 log = get_logger(__name__)
 Factory = async_sessionmaker[AsyncSession]
 CAPTURED_LIKE = ("captured", "partially_refunded", "refunded")
-_TOKEN_PREFIX = {Method.CARD: "tok_", Method.WALLET: "wtok_"}
+# A card pays with a single-use token (tok_) or a customer's saved payment method (pm_).
+_TOKEN_PREFIX: dict[Method, tuple[str, ...]] = {
+    Method.CARD: ("tok_", "pm_"),
+    Method.WALLET: ("wtok_",),
+}
+
+
+def customer_ref(customer_id: uuid.UUID | None) -> str | None:
+    """Who the buyer is at the PSP: a saved payment method (pm_) is bound to it and charges
+    only when the payment's customer is the one it was saved for."""
+    return f"cus_{customer_id.hex}" if customer_id is not None else None
 
 
 def _check_return_url(url: str | None) -> None:
@@ -95,7 +105,8 @@ async def create(
         raise ValidationFailed(f"{method.value} takes no token", field="payment.token")
     if prefix is not None and not (payment.token or "").startswith(prefix):
         raise ValidationFailed(
-            f"{method.value} needs a token starting with {prefix}", field="payment.token"
+            f"{method.value} needs a token starting with {' or '.join(prefix)}",
+            field="payment.token",
         )
     _check_return_url(payment.return_url)
     if method in rules.IN_PERSON:
@@ -135,6 +146,7 @@ async def authorize(factory: Factory, *, payment_id: uuid.UUID) -> PaymentInfo:
             token=payment.token,
             return_url=payment.return_url,
             description=payment.reference,
+            customer_ref=customer_ref(payment.customer_id),
         )
         provider = payment.provider
     gateway = gateways.get(provider)

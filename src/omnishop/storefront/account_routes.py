@@ -17,7 +17,9 @@ from omnishop.customers.models import Customer
 from omnishop.kernel.errors import DomainError
 from omnishop.kernel.money import Money
 from omnishop.orders import service as orders
+from omnishop.payments.sandbox import psp
 from omnishop.payments.sandbox.settings import get_settings as psp_settings
+from omnishop.payments.service import customer_ref
 from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, render
 from omnishop.storefront.web import (
     CUSTOMER_COOKIE,
@@ -242,6 +244,7 @@ async def cards_page(
         cards=saved,
         expired=accounts.expired,
         psp_key=psp_settings().publishable_key,
+        psp_customer=customer_ref(customer.id),
     )
 
 
@@ -276,5 +279,13 @@ async def remove_card(card_id: str, session: SessionDep, customer: CustomerDep) 
         parsed = uuid.UUID(card_id)
     except ValueError:
         return see_other("/account/cards")
+    owned = await accounts.cards(session=session, customer_id=customer.id)
+    gone = next((c for c in owned if c.id == parsed), None)
     await accounts.remove_card(session=session, customer_id=customer.id, card_id=parsed)
+    await session.commit()
+    if gone is not None and gone.token.startswith("pm_"):
+        # Removed here first, then at the PSP: a failure there leaves a method nobody can
+        # pick (and the PSP still only charges it for this customer).
+        with contextlib.suppress(Exception):
+            await psp.detach(payment_method=gone.token, customer=customer_ref(customer.id))
     return see_other("/account/cards")

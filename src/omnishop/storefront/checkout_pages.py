@@ -8,6 +8,7 @@ returns to ``/checkout/return``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,8 @@ from omnishop.checkout import service as checkout
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartUpdate, CartView
 from omnishop.customers import accounts
+from omnishop.customers.models import Customer
+from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError, NotFound
 from omnishop.kernel.money import Money
 from omnishop.kernel.runtime import Database
@@ -27,6 +30,7 @@ from omnishop.orders import service as orders
 from omnishop.orders.schemas import OrderInfo
 from omnishop.payments.sandbox.settings import get_settings as psp_settings
 from omnishop.payments.schemas import PaymentInput
+from omnishop.payments.service import customer_ref
 from omnishop.storefront.cart_routes import open_cart
 from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, render
 from omnishop.storefront.web import (
@@ -206,6 +210,7 @@ async def payment_step(
         pickup=cart.delivery.get("kind") == "pickup",
         saved_cards=saved,
         psp_key=psp_settings().publishable_key,
+        psp_customer=customer_ref(customer.id) if customer is not None else None,
         signed_in=customer is not None,
     )
 
@@ -220,26 +225,53 @@ async def pay(request: Request, session: SessionDep, customer: CustomerDep) -> R
     method = str(form.get("method") or "")
     token = _field(form, "token")
     if method.startswith("saved:"):
-        # A saved card pays with its PSP token; only its owner may use it.
+        # A saved card pays with its PSP payment method; only its owner may use it.
         saved_id = method.removeprefix("saved:")
         owned = await accounts.cards(session=session, customer_id=customer.id) if customer else []
         token = next((c.token for c in owned if str(c.id) == saved_id), None)
         method = "card"
+    keep = _card_to_keep(form, method, token, customer)
     await session.commit()  # completion runs its own units of work
     return_url = settings_of(request).base_url.rstrip("/") + "/checkout/return"
+    database: Database = request.app.state.database
     try:
         payment = PaymentInput.model_validate(
             {"method": method, "token": token, "return_url": return_url}
         )
-        database: Database = request.app.state.database
         done = await completion.complete(database.sessions, token=cart.token, payment=payment)
     except ValidationError:
         return see_other("/checkout/payment", error="validation_failed")
     except DomainError as exc:
         return see_other("/checkout/payment", error=error_code(exc))
+    if keep is not None and customer is not None:
+        # "Save this card": kept once the PSP took it (passed, or 3-D Secure under way).
+        async with unit_of_work(database.sessions, writes=True) as own:
+            with contextlib.suppress(DomainError):
+                await accounts.save_card(session=own, customer_id=customer.id, **keep)
     if done.status == "requires_action" and done.next_action:
         return RedirectResponse(str(done.next_action["url"]), status_code=303)
     return _placed(done.order.token if done.order is not None else None)
+
+
+def _card_to_keep(
+    form: Any, method: str, token: str | None, customer: Customer | None
+) -> dict[str, Any] | None:
+    """The card to save when a signed-in buyer ticked "save this card" and the page got a
+    reusable payment method (pm_) from the PSP; None otherwise."""
+    if customer is None or method != "card" or form.get("save_card") != "1":
+        return None
+    if not (token or "").startswith("pm_"):
+        return None
+    month, year = _field(form, "exp_month", 2) or "", _field(form, "exp_year", 4) or ""
+    if not (month.isdigit() and year.isdigit()):
+        return None
+    return {
+        "token": token,
+        "brand": _field(form, "brand", 30) or "card",
+        "last4": _field(form, "last4", 4) or "",
+        "exp_month": int(month),
+        "exp_year": int(year),
+    }
 
 
 def _placed(order_token: str | None) -> RedirectResponse:

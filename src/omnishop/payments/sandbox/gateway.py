@@ -69,6 +69,7 @@ class SandboxGateway:
             token=request.token,
             return_url=request.return_url,
             description=request.description,
+            customer=request.customer_ref,
         )
         return _result(charge)
 

@@ -7,6 +7,7 @@ Every function runs in the PSP's own database and commits there, independent of 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -24,7 +25,7 @@ from omnishop.kernel.security import constant_time_equals
 from omnishop.payments import rules
 from omnishop.payments.sandbox import signing, store
 from omnishop.payments.sandbox.settings import get_settings
-from omnishop.payments.sandbox.store import Charge, Notification, Operation, Token
+from omnishop.payments.sandbox.store import Charge, Notification, Operation, PaymentMethod, Token
 
 log = get_logger(__name__)
 
@@ -46,8 +47,10 @@ FAILURE_MESSAGES = {
     "payment_declined": "The payment was declined in the bank app.",
     "invalid_token": "The payment token is unknown.",
     "token_already_used": "The payment token was already used.",
+    "payment_method_unavailable": "The saved card is not this customer's or was removed.",
     "method_not_supported": "The sandbox does not take this method.",
 }
+CUSTOMER_REF = re.compile(r"cus_[A-Za-z0-9]{6,60}")
 LEASE = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=10)
 
@@ -91,6 +94,16 @@ def check_publishable_key(key: str | None) -> None:
 
 async def tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str) -> Token:
     """A single-use card token; the number is checked, its behaviour kept, then forgotten."""
+    token, _ = await tokenize_card(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
+    return token
+
+
+async def tokenize_card(
+    *, number: str, exp_month: int, exp_year: int, cvc: str, save_for: str | None = None
+) -> tuple[Token, PaymentMethod | None]:
+    """A single-use card token; the number is checked, its behaviour kept, then forgotten.
+    ``save_for`` (the merchant's customer reference) also saves the card as a reusable
+    ``pm_...`` payment method bound to that customer."""
     digits = number.replace(" ", "").replace("-", "")
     if not (digits.isdigit() and 13 <= len(digits) <= 19 and rules.luhn_valid(digits)):
         raise CardInvalid("the card number is not valid", field="number")
@@ -113,9 +126,40 @@ async def tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str) -> T
         exp_year=year,
         behaviour=TEST_CARDS.get(digits, SUCCESS),
     )
+    method = None
+    if save_for is not None:
+        if not CUSTOMER_REF.fullmatch(save_for):
+            raise ValidationFailed(
+                "customer must be cus_ and 6 to 60 letters or digits", field="customer"
+            )
+        method = PaymentMethod(
+            id=store.new_ref("pm"),
+            customer=save_for,
+            brand=token.brand,
+            last4=token.last4,
+            exp_month=exp_month,
+            exp_year=year,
+            behaviour=token.behaviour,
+        )
     async with unit_of_work(await store.sessions()) as session:
         session.add(token)
-    return token
+        if method is not None:
+            session.add(method)
+    return token, method
+
+
+async def detach(*, payment_method: str, customer: str) -> None:
+    """Forget a saved card for its customer (idempotent; someone else's is left alone)."""
+    async with unit_of_work(await store.sessions()) as session:
+        await session.execute(
+            update(PaymentMethod)
+            .where(
+                PaymentMethod.id == payment_method,
+                PaymentMethod.customer == customer,
+                PaymentMethod.detached_at.is_(None),
+            )
+            .values(detached_at=clock.now())
+        )
 
 
 async def wallet_token(*, wallet: str, card: str = SUCCESS) -> Token:
@@ -207,8 +251,10 @@ async def authorize(
     token: str | None,
     return_url: str | None,
     description: str,
+    customer: str | None = None,
 ) -> Charge:
-    """Authorize once per idempotency key: the same key always returns the same charge."""
+    """Authorize once per idempotency key: the same key always returns the same charge.
+    A saved payment method (``pm_...``) charges only for the customer it was saved for."""
     if amount <= 0:
         raise ValidationFailed("amount must be positive", field="amount")
     factory = await store.sessions()
@@ -229,7 +275,7 @@ async def authorize(
     )
     try:
         async with unit_of_work(factory) as session:
-            await _decide(session, charge)
+            await _decide(session, charge, customer)
             session.add(charge)
             await session.flush()
             if charge.status == "authorized":
@@ -246,12 +292,15 @@ async def authorize(
     return charge
 
 
-async def _decide(session: AsyncSession, charge: Charge) -> None:
+async def _decide(session: AsyncSession, charge: Charge, customer: str | None) -> None:
     if charge.method == "sbp":
         charge.status = "requires_action"
         return
     if charge.method not in ("card", "wallet"):
         _fail(charge, "method_not_supported")
+        return
+    if charge.method == "card" and (charge.token or "").startswith("pm_"):
+        await _decide_saved(session, charge, customer)
         return
     token = await session.get(Token, charge.token) if charge.token else None
     expected_kind = "card" if charge.method == "card" else "wallet"
@@ -272,6 +321,28 @@ async def _decide(session: AsyncSession, charge: Charge) -> None:
         charge.status = "requires_action"
     elif token.behaviour != SUCCESS:
         _fail(charge, token.behaviour)
+
+
+async def _decide_saved(session: AsyncSession, charge: Charge, customer: str | None) -> None:
+    """A saved card is reusable (no single-use claim) but only for its own customer; the
+    card's issuer may still ask for 3-D Secure, as real ones do."""
+    method = await session.get(PaymentMethod, charge.token)
+    if (
+        method is None
+        or customer is None
+        or method.detached_at is not None
+        or not constant_time_equals(method.customer, customer)
+    ):
+        _fail(charge, "payment_method_unavailable")
+        return
+    charge.brand, charge.last4 = method.brand, method.last4
+    today = clock.now()
+    if (method.exp_year, method.exp_month) < (today.year, today.month):
+        _fail(charge, "card_declined")
+    elif method.behaviour == CHALLENGE:
+        charge.status = "requires_action"
+    elif method.behaviour != SUCCESS:
+        _fail(charge, method.behaviour)
 
 
 async def get_charge(charge_id: str) -> Charge:

@@ -49,6 +49,23 @@ class Token(SandboxBase):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+class PaymentMethod(SandboxBase):
+    """A card saved at the PSP for one of the merchant's customers (``save: true`` at
+    tokenisation): reusable, unlike a token, but only for that customer. No card number."""
+
+    __tablename__ = "sandbox_payment_methods"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(100), index=True)
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int]
+    exp_year: Mapped[int]
+    behaviour: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    detached_at: Mapped[datetime | None]
+
+
 class Charge(SandboxBase):
     __tablename__ = "sandbox_charges"
 
