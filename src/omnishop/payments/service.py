@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,6 +62,12 @@ _TOKEN_PREFIX: dict[Method, tuple[str, ...]] = {
 }
 
 
+@overload
+def customer_ref(customer_id: uuid.UUID) -> str: ...
+@overload
+def customer_ref(customer_id: None) -> None: ...
+@overload
+def customer_ref(customer_id: uuid.UUID | None) -> str | None: ...
 def customer_ref(customer_id: uuid.UUID | None) -> str | None:
     """Who the buyer is at the PSP: a saved payment method (pm_) is bound to it and charges
     only when the payment's customer is the one it was saved for."""
