@@ -524,3 +524,44 @@ async def test_a_question_about_the_product_gets_its_description_and_page(
     said = texts(answer)
     assert said.startswith("Чайник") and "/p/wc5-kettle" in said
     assert "bot:human" in payloads(answer)
+
+
+async def test_thanks_with_nothing_pending_resolves_the_chat_by_the_bot_and_asks_csat(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    from sqlalchemy import select
+
+    from omnishop.conversations.events import ConversationMetric
+    from omnishop.kernel.outbox import OutboxEvent
+
+    await a_shop(sessions, "wa4")
+    chat = Chat(sessions, fake, "whatsapp", "wa4")
+    await chat.send("покажите кружки")
+    bye = await chat.send("спасибо")
+    assert "Пожалуйста" in texts(bye)
+    rating = [b.payload for m in bye for b in m.buttons]
+    assert rating == [f"csat:{n}" for n in range(1, 6)]
+    conversation = await chat.conversation()
+    assert conversation.status == "resolved" and conversation.resolved_by_bot
+
+    assert await chat.press("csat:5") == []  # the rating keeps the chat closed: no bot turn
+    conversation = await chat.conversation()
+    assert conversation.csat == 5 and conversation.status == "resolved"
+    async with sessions() as session:
+        names = [
+            row.payload["name"]
+            for row in await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.topic == ConversationMetric.topic)
+            )
+        ]
+    assert "bot_resolved" in names and "csat" in names
+
+
+async def test_thanks_in_the_middle_of_a_flow_keeps_the_chat_open(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "wa5")
+    chat = Chat(sessions, fake, "whatsapp", "wa5")
+    await chat.send("где мой заказ?")  # waits for a number
+    await chat.send("спасибо")
+    assert (await chat.conversation()).status == "bot"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
-from omnishop.conversations import handoff, service
+from omnishop.conversations import csat, handoff, service
 from omnishop.conversations import rules as conversation_rules
 from omnishop.conversations.bot import account, intents, rules, shop
 from omnishop.conversations.bot.shop import Turn
@@ -101,6 +101,8 @@ async def answer(
         )
         for c in turn.replies
     ]
+    if reason is None and turn.resolved:
+        await handoff.resolve(session=session, conversation_id=conversation_id, by_bot=True)
     if reason is not None:
         sent.append(
             await service.send(
@@ -148,6 +150,9 @@ async def _dispatch(turn: Turn, kind: str, text: str, body: dict[str, Any]) -> s
         return None
     if kind == "order" and isinstance(body.get("order_items"), list):
         await shop.whatsapp_order(turn, list(body["order_items"]))
+        return None
+    if kind == "button" and csat.parse(str(body.get("payload") or "")) is not None:
+        turn.say(t("csat.thanks", turn.language))  # conversations.jobs records the score
         return None
     if kind == "button":
         parsed = rules.parse_payload(str(body.get("payload") or ""))
@@ -282,6 +287,10 @@ async def _intent(turn: Turn, intent: str, text: str) -> None:
         turn.say(t("greeting", lang), buttons=shop.menu(turn))
     elif intent == "thanks":
         turn.say(t("thanks", lang))
+        # Nothing half-done: the bot resolved the chat (bot_resolved metric, CSAT question).
+        turn.resolved = not turn.state.paused and not rules.waiting(
+            turn.state.flow, turn.state.step
+        )
     elif intent == "search":
         await shop.find(turn, rules.product_query(text))
     elif intent == "add_to_cart":

@@ -44,6 +44,7 @@ class Turn:
     base_url: str
     replies: list[OutboundContent] = field(default_factory=list)
     paused_now: bool = False  # a half-done flow was put aside in this turn: offer it back
+    resolved: bool = False  # the customer is done (thanks/bye): the bot closes the chat
 
     def say(self, text: str | None = None, **content: Any) -> None:
         self.replies.append(OutboundContent(text=text, **content))

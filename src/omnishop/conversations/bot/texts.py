@@ -243,6 +243,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You can review a product you received, once.",
         "ka": "შეფასება შესაძლებელია მიღებულ პროდუქტზე, ერთხელ.",
     },
+    "csat.thanks": {
+        "ru": "Спасибо за оценку!",
+        "en": "Thank you for rating us!",
+        "ka": "გმადლობთ შეფასებისთვის!",
+    },
     "ask.option": {
         "ru": "Какой вариант выбрать?",
         "en": "Which option would you like?",
