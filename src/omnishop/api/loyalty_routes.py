@@ -4,7 +4,6 @@ and staff reads and adjustments of a customer's points."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -56,24 +55,8 @@ def _locale(request: Request, customer: Customer | None = None) -> str:
     return i18n.negotiate(request.headers.get("accept-language"), default=fallback)
 
 
-class EntryRead(BaseModel):
-    id: uuid.UUID
-    kind: str
-    points: int
-    reference: str
-    channel_id: uuid.UUID | None
-    order_id: uuid.UUID | None
-    expires_at: datetime | None
-    reason: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, entry: EntryInfo) -> EntryRead:
-        return cls(**entry.__dict__)
-
-
 class AdjustmentRead(BaseModel):
-    entry: EntryRead
+    entry: EntryInfo
     balance: int
 
 
@@ -89,12 +72,12 @@ async def my_loyalty(session: SessionDep, request: Request, customer: Buyer) -> 
 @router.get("/loyalty/me/history")
 async def my_history(
     session: SessionDep, customer: Buyer, cursor: Cursor = None, limit: Limit = 20
-) -> Page[EntryRead]:
+) -> Page[EntryInfo]:
     """The buyer's points movements, newest first (earned, spent, expired, adjusted...)."""
     page = await service.history(
         session=session, customer_id=customer.id, cursor=cursor, limit=limit
     )
-    return Page(data=[EntryRead.of(e) for e in page.data], next_cursor=page.next_cursor)
+    return Page(data=list(page.data), next_cursor=page.next_cursor)
 
 
 @router.post("/carts/{token}/loyalty", tags=["cart"])
@@ -130,12 +113,12 @@ async def customer_history(
     customer_id: uuid.UUID,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[EntryRead]:
+) -> Page[EntryInfo]:
     """A customer's ledger, newest first (staff, `loyalty:read`)."""
     page = await service.history(
         session=session, customer_id=customer_id, cursor=cursor, limit=limit
     )
-    return Page(data=[EntryRead.of(e) for e in page.data], next_cursor=page.next_cursor)
+    return Page(data=list(page.data), next_cursor=page.next_cursor)
 
 
 @router.post("/customers/{customer_id}/loyalty/adjustments", status_code=201)
@@ -151,4 +134,4 @@ async def adjust(
         reason=body.reason,
         actor=f"apikey:{key.id}",
     )
-    return AdjustmentRead(entry=EntryRead.of(posted.entry), balance=posted.balance)
+    return AdjustmentRead(entry=posted.entry, balance=posted.balance)
