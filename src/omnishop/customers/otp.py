@@ -13,6 +13,7 @@ from typing import ClassVar
 from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,20 @@ class TooManyCodes(RateLimited):
     title: ClassVar[str] = "Too many sign-in codes requested"
 
 
+def limit_storage(url: str) -> Storage:
+    """Counters' storage from ``OMNISHOP_RATE_LIMIT_URL``: ``memory://`` (one process) or
+    ``redis://`` / ``rediss://`` (shared by every process; redis-py, already a dependency)."""
+    if url.startswith("memory://"):
+        return MemoryStorage()
+    if url.startswith(("redis://", "rediss://")):
+        storage = storage_from_string(
+            f"async+{url}", implementation="redispy", key_prefix="omnishop-limits"
+        )
+        assert isinstance(storage, Storage)
+        return storage
+    raise ValueError(f"rate_limit_url must be memory:// or redis://, not {url.split(':')[0]!r}")
+
+
 class SendThrottle:
     """How often codes may be sent: per destination and per client address."""
 
@@ -40,6 +55,11 @@ class SendThrottle:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self._per_destination = parse(SEND_RATE_PER_DESTINATION)
         self._per_client = parse(SEND_RATE_PER_CLIENT)
+
+    @classmethod
+    def from_url(cls, url: str) -> SendThrottle:
+        """A throttle counting in ``url`` (see ``limit_storage``)."""
+        return cls(limit_storage(url))
 
     async def check(self, *, destination: str, client: str) -> None:
         """Count one send; 429 ``sign_in_rate_limited`` when either limit is reached."""

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("../shared/data"))
     default_locale: str = "ru"
     login_rate_limit: str = "5/minute"
+    # Where rate-limit counters live (sign-in code sends): memory:// counts per process;
+    # redis://host:6379/0 (or rediss://) lets several serve processes share the limits.
+    rate_limit_url: str = "memory://"
     sql_echo: bool = False
     # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
     api_cache_seconds: float = 2.0

@@ -53,10 +53,11 @@ def _page(request: Request, shop: Shop, template: str, **context: Any) -> HTMLRe
 
 
 def _throttle(request: Request) -> otp.SendThrottle:
-    """One send throttle per app (in-process memory; a shared storage with many processes)."""
+    """One send throttle per app, counting where ``OMNISHOP_RATE_LIMIT_URL`` says (memory by
+    default; Redis so that several processes share the limits)."""
     state = request.app.state
     if getattr(state, "otp_throttle", None) is None:
-        state.otp_throttle = otp.SendThrottle()
+        state.otp_throttle = otp.SendThrottle.from_url(settings_of(request).rate_limit_url)
     throttle: otp.SendThrottle = state.otp_throttle
     return throttle
 
