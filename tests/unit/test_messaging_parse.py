@@ -74,6 +74,12 @@ def test_telegram_updates_we_do_not_use_give_nothing() -> None:
     assert parse_telegram(edited, channel_code="telegram") == ()
 
 
+def test_telegram_group_messages_are_not_a_customer_conversation() -> None:
+    update = load("telegram_text")
+    update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Fans"}
+    assert parse_telegram(update, channel_code="telegram") == ()
+
+
 def test_whatsapp_sender_is_the_business_scoped_user_id_not_the_phone() -> None:
     (m,) = parse_whatsapp(load("whatsapp_text"), channel_code="whatsapp")
     assert m.sender_id == "GE.13491208655302741918"

@@ -5,12 +5,14 @@ channel (unknown code or another kind: 404), drop replays, hand each message to
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.conversations import service as conversations
@@ -77,15 +79,32 @@ def fresh(
     return kept
 
 
+# A channel's kind never changes (ChannelUpdate has no kind): remember it per process so a
+# webhook does not read the channel twice (receive reads it again, and checks it is active).
+KIND_TTL_SECONDS = 60.0
+_kinds: dict[str, tuple[str, float]] = {}
+
+
+async def _check_kind(session: AsyncSession, platform: str, channel_code: str) -> None:
+    now = time.monotonic()
+    cached = _kinds.get(channel_code)
+    if cached is None or now - cached[1] > KIND_TTL_SECONDS:
+        channel = await channels.get_by_code(session=session, code=channel_code)
+        cached = _kinds[channel_code] = (channel.kind, now)
+    if cached[0] != platform:
+        raise NotFound(f"unknown {platform} channel {channel_code!r}", field="channel")
+
+
 async def accept(
     request: Request, *, platform: str, channel_code: str, messages: Sequence[InboundMessage]
 ) -> list[Received]:
-    """Store a verified, parsed delivery in one transaction; duplicates come back marked."""
+    """Store a verified, parsed delivery in one transaction; duplicates come back marked.
+    Unknown (or archived) channel code, or a channel of another kind: NotFound (404)."""
     database: Database = request.app.state.database
     async with unit_of_work(database.sessions) as session:
-        channel = await channels.get_by_code(session=session, code=channel_code)
-        if channel.kind != platform:
-            raise NotFound(f"unknown {platform} channel {channel_code!r}", field="channel")
+        await _check_kind(session, platform, channel_code)
+        if not messages:  # nothing we use: the code must still name a live channel
+            await channels.get_by_code(session=session, code=channel_code)
         return [await conversations.receive(session=session, message=m) for m in messages]
 
 
@@ -93,9 +112,8 @@ async def check_channel(request: Request, *, platform: str, channel_code: str) -
     """404 unless ``channel_code`` is an active channel of this platform (reads only)."""
     database: Database = request.app.state.database
     async with unit_of_work(database.sessions, writes=False) as session:
-        channel = await channels.get_by_code(session=session, code=channel_code)
-        if channel.kind != platform:
-            raise NotFound(f"unknown {platform} channel {channel_code!r}", field="channel")
+        await channels.get_by_code(session=session, code=channel_code)
+        await _check_kind(session, platform, channel_code)
 
 
 def result_of(response: httpx.Response, external_id: str | None) -> SendResult:

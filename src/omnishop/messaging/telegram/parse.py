@@ -86,6 +86,8 @@ def parse(data: dict[str, Any], *, channel_code: str) -> tuple[InboundMessage, .
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:
         return ()  # edited messages, channel posts, chat member updates…: not a conversation
+    if message.chat.type != "private":
+        return ()  # a group the bot sits in: replies go to the customer's own chat only
     one = _message(message, base)
     return () if one is None else (one,)
 
