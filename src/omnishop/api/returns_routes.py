@@ -7,12 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Query
 
-from omnishop.api.auth import require_scope
 from omnishop.api.deps import SessionDep
+from omnishop.api.orders_routes import CustomerToken, OrderToken, Reader, Writer
 from omnishop.customers import tokens
-from omnishop.customers.models import ApiKey
 from omnishop.kernel.db import step_outside
 from omnishop.kernel.errors import ValidationFailed
 from omnishop.orders import returns, returns_settle
@@ -27,13 +26,6 @@ from omnishop.orders.returns_schemas import (
 )
 
 router = APIRouter(tags=["returns"])
-Reader = Annotated[ApiKey, Depends(require_scope("orders:read"))]
-Writer = Annotated[ApiKey, Depends(require_scope("orders:write"))]
-OrderToken = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
-CustomerToken = Annotated[
-    str | None,
-    Header(alias="X-Customer-Token", max_length=200, description="The signed-in buyer's token."),
-]
 
 
 @router.post("/orders/{order_token}/returns", status_code=201)
