@@ -565,3 +565,25 @@ async def test_thanks_in_the_middle_of_a_flow_keeps_the_chat_open(
     await chat.send("где мой заказ?")  # waits for a number
     await chat.send("спасибо")
     assert (await chat.conversation()).status == "bot"
+
+
+async def test_a_refusal_inside_a_turn_is_told_and_changes_nothing(
+    sessions: Sessions, fake: FakeSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnishop.conversations.bot import shop as bot_shop
+    from omnishop.kernel.errors import ValidationFailed
+
+    await a_shop(sessions, "wc6")
+    chat = Chat(sessions, fake, "webchat", "wc6")
+    await chat.send("где мой заказ?")
+    before = await chat.state()
+
+    async def broken(turn: bot_shop.Turn, q: str | None, cursor: str | None = None) -> None:
+        turn.go("search", "results", q=q)  # a write the refusal must undo
+        raise ValidationFailed("search is down")
+
+    monkeypatch.setattr(bot_shop, "find", broken)
+    replies = await chat.send("покажите кружки")
+    assert "Не получилось" in texts(replies) and "bot:human" in payloads(replies)
+    after = await chat.state()
+    assert (after.flow, after.step, after.paused) == (before.flow, before.step, before.paused)

@@ -23,8 +23,11 @@ from omnishop.conversations.models import BOT, Conversation, DialogueState, Mess
 from omnishop.conversations.schemas import MessageInfo
 from omnishop.conversations.wire import Button, Location, OutboundContent
 from omnishop.kernel import clock
+from omnishop.kernel.errors import DomainError
+from omnishop.kernel.logging import get_logger
 from omnishop.kernel.settings import get_settings
 
+log = get_logger(__name__)
 # A flow left alone this long starts afresh (the cart stays).
 TIMEOUT = timedelta(minutes=30)
 
@@ -87,7 +90,19 @@ async def answer(
         language=language,
         base_url=settings.base_url,
     )
-    reason = await _dispatch(turn, message.kind, text, body)
+    try:
+        async with session.begin_nested():
+            reason = await _dispatch(turn, message.kind, text, body)
+    except DomainError as exc:
+        # A refusal nobody foresaw: undo the turn's writes, keep the state, say so — an
+        # exception here would retry the event and leave the customer without an answer.
+        log.warning("bot turn refused", conversation_id=str(conversation_id), error=repr(exc))
+        await session.refresh(state)
+        await session.refresh(conversation)
+        turn.replies.clear()
+        turn.paused_now = turn.resolved = False
+        turn.say(t("error", language), buttons=shop.menu(turn))
+        reason = None
     turn.set(_last=str(message_id), _lang=language)
     state.expires_at = now + TIMEOUT
     if reason is None and turn.paused_now and not rules.waiting(state.flow, state.step):

@@ -243,6 +243,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You can review a product you received, once.",
         "ka": "შეფასება შესაძლებელია მიღებულ პროდუქტზე, ერთხელ.",
     },
+    "error": {
+        "ru": "Не получилось, попробуйте ещё раз или позовите оператора.",
+        "en": "That did not work; try again or ask for a person.",
+        "ka": "ვერ მოხერხდა; სცადეთ ხელახლა.",
+    },
     "csat.thanks": {
         "ru": "Спасибо за оценку!",
         "en": "Thank you for rating us!",
