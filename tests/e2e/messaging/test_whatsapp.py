@@ -190,3 +190,47 @@ async def test_graph_errors_say_whether_a_retry_may_pass(platforms: FakePlatform
     window = await send(message)
     assert not window.ok and not window.retryable and "131047" in (window.error or "")
     assert (await send(message)).retryable
+
+
+async def test_a_rate_limited_send_is_retried_by_the_outbox_after_its_back_off(
+    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms
+) -> None:
+    from datetime import timedelta
+
+    from omnishop.conversations import jobs
+    from omnishop.conversations import service as conversations
+    from omnishop.kernel import clock, outbox
+    from omnishop.kernel.db import unit_of_work
+
+    body = raw("whatsapp_text")
+    await chat.post(URL, content=body, headers=signed(body))
+    for _ in range(3):  # whatever the bot answers goes out first
+        await outbox.drain(sessions)
+    platforms.script = [(429, {"error": {"message": "Too many messages", "code": 130429}})]
+    first = await reply(sessions, "whatsapp", BSUID, wire.OutboundContent(text="Минутку…"))
+    assert first.status == "retrying" and first.attempts == 1
+    clock.freeze(clock.now() + timedelta(seconds=6))
+    async with unit_of_work(sessions) as session:
+        assert await jobs.retry_sends(session) == 1
+    await outbox.drain(sessions)
+    async with unit_of_work(sessions, writes=False) as session:
+        rows = await conversations.history(session=session, conversation_id=first.conversation_id)
+    again = next(m for m in rows if m.id == first.id)
+    assert again.status == "sent" and again.attempts == 2
+    tries = [c for c in platforms.calls if (c.json or {}).get("text", {}).get("body") == "Минутку…"]
+    assert len(tries) == 2
+
+
+async def test_a_replayed_old_delivery_is_refused_even_with_a_valid_signature(
+    chat: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    from datetime import timedelta
+
+    from omnishop.kernel import clock
+    from tests.e2e.messaging.conftest import RECORDED_AT
+
+    clock.freeze(RECORDED_AT + timedelta(days=8))
+    body = raw("whatsapp_text")
+    response = await chat.post(URL, content=body, headers=signed(body))
+    assert response.status_code == 400 and response.json()["code"] == "stale_webhook"
+    assert await inbound_of(sessions, "whatsapp", BSUID) == []
