@@ -98,3 +98,22 @@ async def test_every_handler_digests_a_pos_sale_and_a_collected_pickup(sessions:
         after = await orders.get(session=session, order_id=sale.order.id)
     assert [(e.topic, e.last_error) for e in failed] == []
     assert (after.status, after.payment_status) == ("delivered", "paid")
+
+
+async def test_reconciling_cash_taken_without_an_order_keeps_it_captured(
+    sessions: Sessions,
+) -> None:
+    """The process died after the cashier took the money and before the order was placed:
+    reconciliation has no PSP to ask, and must not call the money it recorded "failed"."""
+    shop = await setup(sessions)
+    async with unit_of_work(sessions) as session:
+        made = await payments.create(
+            session=session, reference="cart:crashed", channel_id=shop.store_channel.id,
+            customer_id=None, amount=100, currency="RUB", payment=InPersonPayment(method="cash"),
+        )  # fmt: skip
+    taken = await payments.authorize(sessions, payment_id=made.id)
+
+    synced = await payments.sync(sessions, payment_id=made.id)
+
+    assert taken.status == "captured"
+    assert (synced.status, synced.captured_amount) == ("captured", 100)
