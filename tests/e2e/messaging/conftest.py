@@ -35,6 +35,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # The recorded payloads were sent at this moment (their own timestamps).
 RECORDED_AT = datetime.fromtimestamp(1795000000, tz=UTC)
 BASE_URL = "https://shop.example.com"
+PHOTO = b"\xff\xd8\xff\xe0fake-jpeg-bytes"
 
 
 def load(name: str) -> Any:
@@ -85,11 +86,35 @@ class FakePlatforms:
             call.form = dict(parse_qsl(body.decode()))
         self.calls.append(call)
         self.counter += 1
+        if request.method == "GET":
+            return self._download(request)
         if self.script:
             status, answer = self.script.pop(0)
             return web.json_response(answer, status=status)
         answer, status = self._success(call)
         return web.json_response(answer, status=status)
+
+    def _download(self, request: web.Request) -> web.Response:
+        """getFile, the Graph media look-up, and the files behind them (auth checked)."""
+        path, auth = request.path, request.headers.get("Authorization", "")
+        if path.endswith("/getFile"):
+            file_id = request.query.get("file_id", "")
+            if file_id != "AgACAgIAAxkBAAIBsmZlarge":
+                return web.json_response({"ok": False, "error_code": 400}, status=400)
+            result = {"file_id": file_id, "file_path": "photos/file_7.jpg"}
+            return web.json_response({"ok": True, "result": result})
+        if path.startswith("/file/bot") and path.endswith("/photos/file_7.jpg"):
+            return web.Response(body=PHOTO, content_type="image/jpeg")
+        if path == "/v23.0/1479537139650973":
+            if auth != "Bearer wa-access-token":
+                return web.json_response({"error": {"code": 190}}, status=401)
+            answer = {"url": f"{self.url}/wa-cdn/1479537139650973", "mime_type": "image/jpeg"}
+            return web.json_response(answer)
+        if path.startswith("/wa-cdn/") and auth == "Bearer wa-access-token":
+            return web.Response(body=PHOTO, content_type="application/octet-stream")
+        if path.startswith("/twilio-media/") and auth.startswith("Basic "):
+            return web.Response(body=PHOTO, content_type="image/jpeg")
+        return web.json_response({"error": "not found"}, status=404)
 
     def _success(self, call: Call) -> tuple[Any, int]:
         n = self.counter
