@@ -7,17 +7,13 @@ from __future__ import annotations
 from omnishop.catalog import service as catalog
 from omnishop.conversations import linking
 from omnishop.conversations.bot import rules
-from omnishop.conversations.bot.shop import Turn
+from omnishop.conversations.bot.shop import Turn, link_button
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.wire import Button
 from omnishop.kernel.errors import DomainError, RateLimited, ValidationFailed
 from omnishop.kernel.settings import get_settings
 from omnishop.reviews import service as reviews
 from omnishop.reviews.schemas import ReviewCreate
-
-
-def link_button(turn: Turn) -> Button:
-    return Button(t("link.button", turn.language), payload=rules.payload("link"))
 
 
 async def start_link(turn: Turn, text: str | None = None) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.channels import service as channels
 from omnishop.conversations import csat, handoff, service
 from omnishop.conversations import rules as conversation_rules
-from omnishop.conversations.bot import account, intents, rules, shop
+from omnishop.conversations.bot import account, care, intents, rules, shop
 from omnishop.conversations.bot.shop import Turn
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import BOT, Conversation, DialogueState, Message
@@ -161,7 +161,7 @@ async def _dispatch(turn: Turn, kind: str, text: str, body: dict[str, Any]) -> s
         return "photo"
     if kind == "location" and isinstance(body.get("location"), dict):
         loc = body["location"]
-        await shop.stores(turn, Location(float(loc["latitude"]), float(loc["longitude"])))
+        await care.stores(turn, Location(float(loc["latitude"]), float(loc["longitude"])))
         return None
     if kind == "order" and isinstance(body.get("order_items"), list):
         await shop.whatsapp_order(turn, list(body["order_items"]))
@@ -201,11 +201,11 @@ async def _button(turn: Turn, action: str, arg: str | None) -> str | None:
     elif action == "checkout":
         await shop.pay(turn)
     elif action == "orders":
-        await shop.list_orders(turn, then="order")
+        await care.list_orders(turn, then="order")
     elif action == "order":
-        await shop.order_status(turn, arg)
+        await care.order_status(turn, arg)
     elif action == "return":
-        await shop.start_return(turn, arg)
+        await care.start_return(turn, arg)
     elif action == "human":
         return "requested"
     elif action == "resume":
@@ -228,9 +228,9 @@ async def _fill_step(turn: Turn, text: str) -> bool:
             number = text.upper()
         if number:
             if flow == "order_status":
-                await shop.order_status(turn, number)
+                await care.order_status(turn, number)
             else:
-                await shop.start_return(turn, number)
+                await care.start_return(turn, number)
             return True
     if flow == "variant" and step == "option":
         chosen = rules.choose_option(turn.slots.get("options") or [], text)
@@ -319,15 +319,15 @@ async def _intent(turn: Turn, intent: str, text: str) -> None:
     elif intent == "checkout":
         await shop.pay(turn)
     elif intent == "order_status":
-        await shop.order_status(turn, rules.order_number(text))
+        await care.order_status(turn, rules.order_number(text))
     elif intent == "return":
-        await shop.start_return(turn, rules.order_number(text))
+        await care.start_return(turn, rules.order_number(text))
     elif intent == "delivery_question":
         turn.say(t("delivery", lang))
     elif intent == "loyalty":
-        await shop.points(turn)
+        await care.points(turn)
     elif intent == "store_location":
-        await shop.stores(turn, None)
+        await care.stores(turn, None)
     elif intent == "product_question":
         await shop.product_question(turn)
     else:
