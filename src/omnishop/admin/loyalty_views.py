@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from wtforms import SelectField  # type: ignore[import-untyped]
 
 from omnishop.admin.base import ShopView
+from omnishop.admin.sales_views import ReadOnlyView
 from omnishop.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry, LoyaltyTier
 
 LOYALTY = "Loyalty"
@@ -71,14 +72,7 @@ class EarnRuleAdmin(ShopView, model=EarnRule):
     }
 
 
-class ReadOnly(ShopView):
-    can_create = False
-    can_edit = False
-    can_delete = False
-    can_view_details = True
-
-
-class LoyaltyAccountAdmin(ReadOnly, model=LoyaltyAccount):
+class LoyaltyAccountAdmin(ReadOnlyView, model=LoyaltyAccount):
     category = LOYALTY
     icon = "fa-solid fa-wallet"
     name = "Account"
@@ -92,7 +86,7 @@ class LoyaltyAccountAdmin(ReadOnly, model=LoyaltyAccount):
     column_default_sort: ClassVar[list[Any]] = [(LoyaltyAccount.updated_at, True)]
 
 
-class LoyaltyEntryAdmin(ReadOnly, model=LoyaltyEntry):
+class LoyaltyEntryAdmin(ReadOnlyView, model=LoyaltyEntry):
     category = LOYALTY
     icon = "fa-solid fa-list"
     name = "Ledger entry"

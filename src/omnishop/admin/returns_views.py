@@ -7,19 +7,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from omnishop.admin.base import ShopView
+from omnishop.admin.sales_views import ReadOnlyView
 from omnishop.orders.returns_models import ReturnLine, ReturnRefund, ReturnRequest
 
 RETURNS = "Returns"
 
 
-class _ReadOnly(ShopView):
-    can_create = False
-    can_edit = False
-    can_delete = False
-    can_view_details = True
-
-
-class ReturnAdmin(_ReadOnly, model=ReturnRequest):
+class ReturnAdmin(ReadOnlyView, model=ReturnRequest):
     category = RETURNS
     name_plural = "Returns"
     icon = "fa-solid fa-rotate-left"
@@ -46,7 +40,7 @@ class ReturnAdmin(_ReadOnly, model=ReturnRequest):
     }
 
 
-class ReturnLineAdmin(_ReadOnly, model=ReturnLine):
+class ReturnLineAdmin(ReadOnlyView, model=ReturnLine):
     category = RETURNS
     icon = "fa-solid fa-list"
     column_list: ClassVar[list[Any]] = [
@@ -62,7 +56,7 @@ class ReturnLineAdmin(_ReadOnly, model=ReturnLine):
     ]
 
 
-class ReturnRefundAdmin(_ReadOnly, model=ReturnRefund):
+class ReturnRefundAdmin(ReadOnlyView, model=ReturnRefund):
     category = RETURNS
     icon = "fa-solid fa-money-bill-transfer"
     column_list: ClassVar[list[Any]] = [
