@@ -83,6 +83,14 @@ def worker() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     handlers.register()
+    # The worker sends the chat replies: it needs every messenger's Sender, as `serve` has.
+    from omnishop.conversations import wire
+    from omnishop.messaging import register_senders
+    from omnishop.messaging.config import MessagingSettings
+    from omnishop.messaging.webchat import send as webchat_send
+
+    register_senders(MessagingSettings())
+    wire.register_sender("webchat", webchat_send.send)
 
     async def main() -> None:
         database = Database.from_settings(settings)

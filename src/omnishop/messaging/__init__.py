@@ -20,19 +20,26 @@ from omnishop.messaging.whatsapp import routes as whatsapp_routes
 from omnishop.messaging.whatsapp import send as whatsapp_send
 
 
-def register_senders(settings: MessagingSettings) -> None:
-    """Point every platform's Sender at the APIs (and credentials) in ``settings``."""
-    wire.register_sender("telegram", telegram_send.make_sender(settings))
-    wire.register_sender("whatsapp", whatsapp_send.make_sender(settings))
-    wire.register_sender("messenger", messenger_send.make_sender(settings))
-    wire.register_sender("sms", sms_send.make_sender(settings))
+def register_senders(settings: MessagingSettings, *, replace: bool = True) -> None:
+    """Point every platform's Sender at the APIs (and credentials) in ``settings``;
+    ``replace=False`` keeps a Sender already registered (a test's fake)."""
+    makers = {
+        "telegram": telegram_send.make_sender,
+        "whatsapp": whatsapp_send.make_sender,
+        "messenger": messenger_send.make_sender,
+        "sms": sms_send.make_sender,
+    }
+    for platform, make in makers.items():
+        if replace or wire.sender_for(platform) is None:
+            wire.register_sender(platform, make(settings))
 
 
 def install(app: FastAPI, settings: MessagingSettings | None = None) -> None:
-    """Mount the webhooks and register the senders (call again to swap settings in tests)."""
-    settings = settings or MessagingSettings()
-    app.state.messaging_settings = settings
-    register_senders(settings)
+    """Mount the webhooks and register the senders. Without ``settings`` (app start-up) they
+    come from the environment and a Sender already registered is kept; with them (tests
+    pointing at fake platforms) they replace the current ones."""
+    app.state.messaging_settings = settings or MessagingSettings()
+    register_senders(app.state.messaging_settings, replace=settings is not None)
     if getattr(app.state, "messaging_installed", False):
         return
     app.state.messaging_installed = True
