@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from omnishop import cli
 from omnishop.conversations import wire
+from omnishop.kernel import outbox
+from omnishop.kernel.settings import get_settings
 
 
 def test_the_worker_registers_every_messengers_sender(
@@ -18,8 +20,8 @@ def test_the_worker_registers_every_messengers_sender(
         return None
 
     monkeypatch.setenv("OMNISHOP_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/w.db")
-    cli.get_settings.cache_clear()
-    monkeypatch.setattr(cli.outbox, "run_forever", no_loop)
+    get_settings.cache_clear()
+    monkeypatch.setattr(outbox, "run_forever", no_loop)
     saved = dict(wire._senders)
     wire._senders.clear()
     try:
@@ -30,4 +32,4 @@ def test_the_worker_registers_every_messengers_sender(
     finally:
         wire._senders.clear()
         wire._senders.update(saved)
-        cli.get_settings.cache_clear()
+        get_settings.cache_clear()
