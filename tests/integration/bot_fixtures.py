@@ -8,11 +8,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omnishop.catalog import service as catalog
+from omnishop.catalog.schemas import ProductCreate, PublicationIn, TranslationIn, VariantCreate
 from omnishop.conversations import service, wire
 from omnishop.conversations.bot.intents import Prediction
 from omnishop.conversations.models import Conversation, DialogueState
+from omnishop.inventory import service as inventory
 from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
+from omnishop.pricing import service as pricing
 from omnishop.search import index as search_index
 from tests.integration.conversations_fixtures import FakeSender, inbound
 from tests.integration.test_cart_fixtures import Shop, open_shop
@@ -78,3 +82,33 @@ def texts(replies: list[wire.OutboundMessage]) -> str:
 class Unsure:
     def predict(self, text: str) -> Prediction:
         return Prediction("other", 0.1, "ru")
+
+
+async def tee(sessions: Sessions, shop: Shop) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
+    """A T-shirt in sizes M and L (5 of each) in the shop's channel: (product, size -> variant)."""
+    async with unit_of_work(sessions) as session:
+        created = await catalog.create_product(
+            session=session,
+            data=ProductCreate(
+                slug=f"tee-{shop.channel.code}",
+                translations={"ru": TranslationIn(name="Футболка")},
+                variants=[
+                    VariantCreate(sku=f"tee-m-{shop.channel.code}", options={"size": "M"}),
+                    VariantCreate(sku=f"tee-l-{shop.channel.code}", options={"size": "L"}),
+                ],
+            ),
+        )
+        await catalog.publish(
+            session=session, product_id=created.id, channel_id=shop.channel.id, data=PublicationIn()
+        )
+        bundle = await catalog.get_bundle(session=session, id_or_slug=str(created.id))
+        for v in bundle.variants:
+            await pricing.set_price(
+                session=session, variant_id=v.id, channel_id=shop.channel.id, amount=150000
+            )
+            await inventory.set_on_hand(
+                session=session, variant_id=v.id, location_id=shop.warehouse, quantity=5
+            )
+        await search_index.reindex_all(session)
+    await outbox.drain(sessions)
+    return created.id, {str(v.options["size"]): v.id for v in bundle.variants}

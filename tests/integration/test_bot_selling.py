@@ -18,7 +18,7 @@ from omnishop.conversations.bot import jobs as bot_jobs
 from omnishop.conversations.models import QUEUED
 from omnishop.kernel.db import unit_of_work
 from omnishop.search import index as search_index
-from tests.integration.bot_fixtures import Chat, a_shop, payloads, texts
+from tests.integration.bot_fixtures import Chat, a_shop, payloads, tee, texts
 from tests.integration.conversations_fixtures import FakeSender
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -88,44 +88,32 @@ async def test_telegram_checkout_sends_a_native_invoice_for_the_cart(
 async def test_a_product_with_options_asks_which_then_takes_the_named_one(
     sessions: Sessions, fake: FakeSender
 ) -> None:
-    from omnishop.catalog.schemas import ProductCreate, PublicationIn, TranslationIn, VariantCreate
-    from omnishop.inventory import service as inventory
-    from omnishop.pricing import service as pricing
-
     shop = await a_shop(sessions, "wc2")
-    async with unit_of_work(sessions) as session:
-        created = await catalog.create_product(
-            session=session,
-            data=ProductCreate(
-                slug="tee",
-                translations={"ru": TranslationIn(name="Футболка")},
-                variants=[
-                    VariantCreate(sku="tee-m", options={"size": "M"}),
-                    VariantCreate(sku="tee-l", options={"size": "L"}),
-                ],
-            ),
-        )
-        await catalog.publish(
-            session=session, product_id=created.id, channel_id=shop.channel.id, data=PublicationIn()
-        )
-        bundle = await catalog.get_bundle(session=session, id_or_slug="tee")
-        for v in bundle.variants:
-            await pricing.set_price(
-                session=session, variant_id=v.id, channel_id=shop.channel.id, amount=150000
-            )
-            await inventory.set_on_hand(
-                session=session, variant_id=v.id, location_id=shop.warehouse, quantity=5
-            )
-        large = next(v.id for v in bundle.variants if v.sku == "tee-l")
+    product_id, variants = await tee(sessions, shop)
     chat = Chat(sessions, fake, "webchat", "wc2")
-    asked = await chat.press(f"bot:pick:{created.id}")
-    assert sorted(payloads(asked)) == sorted(f"bot:add:{v.id}" for v in bundle.variants)
+    asked = await chat.press(f"bot:pick:{product_id}")
+    assert sorted(payloads(asked)) == sorted(f"bot:add:{v}" for v in variants.values())
 
     added = await chat.send("давайте L, 2 шт")
     assert "Футболка" in texts(added)
     async with sessions() as session:
         cart = await checkout.get_cart(session=session, token=(await chat.state()).slots["cart"])
-    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(large, 2)]
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(variants["L"], 2)]
+
+
+async def test_a_size_said_with_the_search_chooses_the_variant_from_the_card(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    shop = await a_shop(sessions, "wc7")
+    product_id, variants = await tee(sessions, shop)
+    chat = Chat(sessions, fake, "webchat", "wc7")
+    found = await chat.send("ищу футболку размер M")
+    assert [c.title for m in found for c in m.cards] == ["Футболка"]
+    assert (await chat.state()).slots["size"] == "M"
+    await chat.press(f"bot:pick:{product_id}")
+    async with sessions() as session:
+        cart = await checkout.get_cart(session=session, token=(await chat.state()).slots["cart"])
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(variants["M"], 1)]
 
 
 async def test_telegram_pre_checkout_is_answered_after_a_stock_check_and_payment_handed_on(
@@ -252,7 +240,7 @@ async def test_a_refusal_inside_a_turn_is_told_and_changes_nothing(
     await chat.send("где мой заказ?")
     before = await chat.state()
 
-    async def broken(turn: bot_shop.Turn, q: str | None, cursor: str | None = None) -> None:
+    async def broken(turn: bot_shop.Turn, q: str | None, *args: object, **kw: object) -> None:
         turn.go("search", "results", q=q)  # a write the refusal must undo
         raise ValidationFailed("search is down")
 

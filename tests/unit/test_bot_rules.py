@@ -208,3 +208,21 @@ def test_a_description_excerpt_is_plain_and_cut_at_a_word() -> None:
     cut = rules.excerpt(long, 20)
     assert cut == "слово слово слово…"
     assert rules.excerpt("") == ""
+
+
+def test_the_product_query_leaves_sizes_and_quantities_to_their_slots() -> None:
+    assert rules.product_query("есть кроссовки 42 размера?") == "кроссовки"
+    assert rules.product_query("ищу футболку размер M") == "футболку"
+    assert rules.product_query("покажите кружки 2 шт") == "кружки"
+
+
+@given(st.text(max_size=300))
+def test_slot_extractors_never_fail_and_stay_in_range(text: str) -> None:
+    q = rules.quantity(text)
+    assert q is None or 1 <= q <= rules.MAX_QUANTITY
+    query = rules.product_query(text)
+    assert query is None or 0 < len(query) <= 200
+    rules.order_number(text)
+    rules.size(text)
+    rules.contact(text)
+    assert rules.language_of(text) in ("ru", "en", "ka")

@@ -307,7 +307,7 @@ async def _intent(turn: Turn, intent: str, text: str) -> None:
             turn.state.flow, turn.state.step
         )
     elif intent == "search":
-        await shop.find(turn, rules.product_query(text))
+        await shop.find(turn, rules.product_query(text), size=rules.size(text))
     elif intent == "add_to_cart":
         product = turn.slots.get("product")
         if product:

@@ -91,7 +91,8 @@ _MORE = re.compile(r"^\s*(ещё|еще|more|show more|дальше|next)\s*[.!]
 _FILLER = re.compile(
     r"\b(покажи\w*|покажь|ищу|ищем|найди\w*|найти|подбери\w*|поиск|хочу|хотел\w*|нужн\w*|нужен"
     r"|посмотреть|купить|куплю|есть|ли|у|вас|в|продаже|какие|какой|какая|что|из|мне|пожалуйста"
-    r"|каталог|подскажите|можно|бы|ещё|еще|show|me|find|search|for|looking|i'm|im|i|want|to|buy"
+    r"|каталог|подскажите|можно|бы|ещё|еще|размер\w*|size|show|me|find|search|for|looking|i'm|im"
+    r"|i|want|to|buy"
     r"|do|you|have|sell|any|some|need|a|an|the|what|got|please|browse|is|there|your)\b",
     re.IGNORECASE,
 )
@@ -197,8 +198,13 @@ def size(text: str) -> str | None:
 
 
 def product_query(text: str) -> str | None:
-    """What the customer named, without the words that ask ("покажите", "do you have")."""
-    cleaned = _FILLER.sub(" ", text)
+    """What the customer named, without the words that ask ("покажите", "do you have") and
+    without a size or quantity (slots of their own: "кроссовки 42 размера" searches
+    "кроссовки" and remembers 42)."""
+    cleaned = _NUMERIC_SIZE.sub(" ", text)
+    cleaned = _LETTER_SIZE.sub(" ", cleaned)
+    cleaned = _QUANTITY.sub(" ", cleaned)
+    cleaned = _FILLER.sub(" ", cleaned)
     cleaned = re.sub(r"[?!.,;:]+", " ", cleaned)
     words = [w for w in cleaned.split() if len(w) > 1 or w.isdigit()]
     return " ".join(words)[:200] or None

@@ -92,8 +92,12 @@ def card(turn: Turn, summary: ProductSummary) -> Card:
     )
 
 
-async def find(turn: Turn, q: str | None, cursor: str | None = None) -> None:
-    """A page of product cards for ``q``, "more" when there is another page."""
+async def find(
+    turn: Turn, q: str | None, cursor: str | None = None, size: str | None = None
+) -> None:
+    """A page of product cards for ``q``, "more" when there is another page; a size said
+    with it is kept for the variant choice."""
+    size = size or turn.slots.get("size")
     if not q:
         turn.go("search", "ask")
         turn.say(t("ask.product", turn.language))
@@ -104,7 +108,7 @@ async def find(turn: Turn, q: str | None, cursor: str | None = None) -> None:
         query=SearchQuery(q=q, cursor=cursor, limit=rules.PAGE_SIZE, facets=False),
         locale=turn.language,
     )
-    turn.go("search", "results", q=q, cursor=page.next_cursor)
+    turn.go("search", "results", q=q, cursor=page.next_cursor, **({"size": size} if size else {}))
     if not page.data:
         turn.say(t("nothing", turn.language, q=q))
         return
@@ -149,7 +153,8 @@ async def pick(turn: Turn, product_ref: str, text: str = "") -> None:
         }
         for v in sorted(variants, key=lambda v: v.position)
     ]
-    chosen = rules.choose_option(options, text) if text else None
+    said = text or str(turn.slots.get("size") or "")
+    chosen = rules.choose_option(options, said) if said else None
     if chosen is not None:
         await add(turn, uuid.UUID(chosen["variant_id"]), rules.quantity(text) or 1)
         return
