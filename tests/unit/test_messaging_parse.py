@@ -74,6 +74,25 @@ def test_telegram_updates_we_do_not_use_give_nothing() -> None:
     assert parse_telegram(edited, channel_code="telegram") == ()
 
 
+def test_telegram_blocking_the_bot_is_an_opt_out_unblocking_an_opt_in() -> None:
+    user = load("telegram_text")["message"]["from"]
+    bot = {"id": 7000000001, "is_bot": True, "first_name": "Omnishop"}
+
+    def member(status: str) -> dict[str, Any]:
+        return {"status": status, "user": bot} | ({"until_date": 0} if status == "kicked" else {})
+
+    def update(old: str, new: str, date: int) -> dict[str, Any]:
+        chat = {"id": user["id"], "type": "private", "first_name": "Анна"}
+        change = {"chat": chat, "from": user, "date": date}
+        change |= {"old_chat_member": member(old), "new_chat_member": member(new)}
+        return {"update_id": date, "my_chat_member": change}
+
+    (blocked,) = parse_telegram(update("member", "kicked", 1795000100), channel_code="telegram")
+    assert (blocked.kind, blocked.sender_id) == ("opt_out", "111222333")
+    (back,) = parse_telegram(update("kicked", "member", 1795000200), channel_code="telegram")
+    assert back.kind == "opt_in" and back.external_id != blocked.external_id
+
+
 def test_telegram_group_messages_are_not_a_customer_conversation() -> None:
     update = load("telegram_text")
     update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Fans"}

@@ -83,6 +83,22 @@ def parse(data: dict[str, Any], *, channel_code: str) -> tuple[InboundMessage, .
                 meta={"pre_checkout_query_id": pcq.id},
             ),
         )
+    member = update.my_chat_member
+    if member is not None and member.chat.type == "private":
+        # The customer blocked the bot (kicked) or unblocked it (member): their consent.
+        status = member.new_chat_member.status
+        if status in ("kicked", "member"):
+            return (
+                InboundMessage(
+                    **base,
+                    external_id=f"member:{member.from_user.id}:{int(member.date.timestamp())}",
+                    sender_id=str(member.from_user.id),
+                    kind="opt_out" if status == "kicked" else "opt_in",
+                    sent_at=member.date,
+                    profile=_profile(member.from_user),
+                ),
+            )
+        return ()
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:
         return ()  # edited messages, channel posts, chat member updates…: not a conversation
