@@ -1,7 +1,7 @@
 """The chat bot's intent model on a held-out split: accuracy per language, macro-F1, a
 confusion matrix, training time and inference latency; figures appended to bench/RESULTS.md.
 
-    .venv/bin/python -m bench.intents [--data-dir ../shared/data] [--test-size 0.25] [--no-save]
+    .venv/bin/python bench/intents.py [--data-dir ../shared/data] [--test-size 0.25] [--no-save]
 
 The split is stratified by (intent, language) with a fixed seed; Bitext's utterances are the
 English side, bot/data/ru.jsonl the Russian one (bot/data/en_extra.jsonl adds English phrases
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,9 +21,16 @@ from pathlib import Path
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import train_test_split
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script, too
+
 from bench import results
 from omnishop.conversations.bot import rules
-from omnishop.conversations.bot.intents import SEED, Example, IntentModel, load_examples
+from omnishop.conversations.bot.intents import (
+    SEED,
+    Example,
+    IntentModel,
+    load_examples,
+)
 
 
 def split(examples: list[Example], test_size: float) -> tuple[list[Example], list[Example]]:
