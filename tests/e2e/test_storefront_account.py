@@ -7,12 +7,14 @@ import re
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.customers.account_models import OutboundMessage
 from omnishop.kernel import outbox
 from omnishop.payments.sandbox import psp
+from tests.e2e.storefront_forms import with_csrf
 from tests.e2e.test_admin import MakeStaff, make_staff
 from tests.e2e.test_admin import sign_in as admin_sign_in
 from tests.e2e.test_cart_api import shop
@@ -20,6 +22,12 @@ from tests.e2e.test_storefront_buying import to_payment, where
 from tests.payments_fixtures import CHALLENGE_CARD, SUCCESS_CARD, psp_store
 
 __all__ = ["make_staff", "psp_store"]
+
+
+@pytest.fixture
+def client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Form posts carry the page's CSRF token, as a browser's do."""
+    return with_csrf(client)
 
 
 async def code_sent_to(sessions: async_sessionmaker[AsyncSession], to: str) -> str:

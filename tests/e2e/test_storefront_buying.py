@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.checkout.models import Cart
 from omnishop.orders.models import Order
+from tests.e2e.storefront_forms import with_csrf
 from tests.e2e.test_cart_api import shop
 from tests.integration.test_cart_fixtures import Shop
 from tests.payments_fixtures import CHALLENGE_CARD, DECLINED_CARD, card_token, psp_store
@@ -27,6 +28,12 @@ ADDRESS = {
     "postcode": "101000",
     "line1": "Тверская 1",
 }
+
+
+@pytest.fixture
+def client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Form posts carry the page's CSRF token, as a browser's do."""
+    return with_csrf(client)
 
 
 def where(response: httpx.Response) -> str:
@@ -324,3 +331,33 @@ async def test_the_order_page_polls_its_status_until_the_captured_payment_is_fin
     assert settled.status_code == 200 and "Оплачен" in settled.text
     assert "hx-get" not in settled.text and "hx-get" not in cod_like.text
     assert 'http-equiv="refresh"' not in cod_like.text
+
+
+async def test_a_form_without_this_browsers_csrf_token_is_refused_with_a_friendly_page(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    product = await client.get("/p/web-kettle")
+    form = {"variant_id": str(s.kettle), "quantity": "1", "back": "/p/web-kettle"}
+    missing = await client.post("/cart/add", data={**form, "csrf": None})
+    forged = await client.post("/cart/add", data={**form, "csrf": "x" * 43})
+    referer = {"Referer": "http://testserver/p/web-kettle"}
+    stranger = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    async with stranger:
+        # Another site's page: the browser has its own token, the attacker cannot read it.
+        await stranger.get("/")
+        cross_site = await stranger.post(
+            "/checkout/pay", data={"method": "cod", "csrf": "guess"}, headers=referer
+        )
+    carts_before = await count(sessions, Cart)
+    fine = await client.post("/cart/add", data=form)
+
+    tokens = set(re.findall(r'name="csrf" value="([^"]+)"', product.text))
+    assert len(tokens) == 1 and 'name="csrf"' in product.text
+    assert "httponly" in product.headers["set-cookie"].lower()
+    for refused in (missing, forged, cross_site):
+        assert refused.status_code == 403
+        assert "Форма устарела" in refused.text or "This form has expired" in refused.text
+    assert 'href="/p/web-kettle"' in cross_site.text
+    assert carts_before == 0
+    assert where(fine) == "/cart?added=1" and await count(sessions, Cart) == 1

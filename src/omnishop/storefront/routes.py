@@ -22,7 +22,7 @@ from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
 from omnishop.reviews import service as reviews
 from omnishop.search.schemas import SearchQuery, Sort
-from omnishop.storefront import buy_queries, queries, seo
+from omnishop.storefront import buy_queries, csrf, queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
 from omnishop.storefront.messages import message_key
 
@@ -33,14 +33,18 @@ PAGE_SORTS = ("name", "price_asc", "price_desc", "newest")
 
 class PageRoute(APIRoute):
     """Turns ``NotFound`` (unknown product, hidden product, unknown channel) into the 404 page
-    and ``ValidationFailed`` (a broken or stale paging cursor) into the 400 page."""
+    and ``ValidationFailed`` (a broken or stale paging cursor) into the 400 page; refuses a
+    form post without this browser's CSRF token (the 403 page) before the route runs."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
             try:
+                await csrf.check(request)
                 return await handler(request)
+            except csrf.CsrfRejected:
+                return forbidden(request)
             except NotFound:
                 return not_found(request)
             except ValidationFailed:
@@ -103,10 +107,12 @@ def render(
     request: Request, locale: str, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     """Render a page in ``locale``; remember an explicit ``?lang=``/``?channel=`` in cookies."""
+    context.setdefault("csrf_token", csrf.token(request))
     html = (
         environment(locale).get_template(template).render(request=request, locale=locale, **context)
     )
     response = HTMLResponse(html, status_code=status)
+    csrf.remember(request, response)
     response.headers["Content-Language"] = locale
     response.headers["Vary"] = "Accept-Language, Cookie"
     if request.query_params.get("lang") == locale:
@@ -126,6 +132,29 @@ def not_found(request: Request) -> HTMLResponse:
         default="ru",
     )
     return render(request, locale, "not_found.html", {}, status=404)
+
+
+def forbidden(request: Request) -> HTMLResponse:
+    """The friendly 403 page for a form sent without this browser's token: a page kept open
+    for too long, cookies cleared, or another site posting on the buyer's behalf."""
+    locale = pick_locale(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get("lang"),
+        accept_language=request.headers.get("accept-language"),
+        default="ru",
+    )
+    referer = request.headers.get("referer", "")
+    back = same_site_path(referer, request) or "/"
+    return render(request, locale, "forbidden.html", {"back": back, "robots": "noindex"}, 403)
+
+
+def same_site_path(referer: str, request: Request) -> str | None:
+    """The path of a same-site Referer (where the form was), to send the buyer back to."""
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if not referer.startswith(origin + "/"):
+        return None
+    path = referer[len(origin) :]
+    return path if not path.startswith("//") and "\\" not in path else None
 
 
 def bad_request(request: Request) -> HTMLResponse:
