@@ -20,7 +20,7 @@ from omnishop.loyalty import earning, jobs, service
 from omnishop.loyalty.models import EarnRule, LoyaltyEntry
 from omnishop.orders import service as orders
 from omnishop.orders.events import OrderPaid, ReturnRefunded
-from omnishop.orders.schemas import OrderInfo
+from omnishop.orders.schemas import OrderInfo, OrderLineInfo
 from omnishop.reviews.events import ReviewApproved, ReviewWithdrawn
 from tests.integration.test_orders_service import make_draft, shop
 
@@ -175,7 +175,12 @@ async def test_a_cancel_cannot_take_back_points_already_spent(sessions: Sessions
 
 
 async def emit_refund(
-    sessions: Sessions, order: OrderInfo, *, amount: int, store_credit: bool
+    sessions: Sessions,
+    order: OrderInfo,
+    *,
+    amount: int,
+    store_credit: bool,
+    lines: list[dict[str, object]] | None = None,
 ) -> uuid.UUID:
     return_id = ids.new_id()
     async with unit_of_work(sessions) as session:
@@ -189,7 +194,7 @@ async def emit_refund(
                 store_credit=store_credit,
                 customer_id=str(order.customer_id),
                 channel_id=order.channel_id,
-                lines=[],
+                lines=lines or [],
                 number=order.number,
             ),
         )
@@ -218,6 +223,42 @@ async def test_a_refunded_return_takes_back_its_share_and_store_credit_becomes_p
         ("credit", 1500),
     ]
     assert await balance(sessions, m) == 175 - 23 - 69 + 1500
+
+
+async def test_a_partial_return_takes_back_the_earn_of_the_goods_returned_not_less(
+    sessions: Sessions,
+) -> None:
+    m = await member(sessions)
+    order = await paid_order(sessions, m, code="web")
+    await outbox.drain(sessions)
+    mug = next(ln for ln in order.lines if ln.total == 500_00)
+    kettles = next(ln for ln in order.lines if ln.total == 3_000_00)
+
+    def returned(line: OrderLineInfo, quantity: int, amount: int) -> dict[str, object]:
+        return {"order_line_id": str(line.id), "variant_id": str(line.variant_id),
+                "quantity": quantity, "amount": amount, "exchange": False}  # fmt: skip
+
+    # the mug (500 ₽) back to the card, then one kettle (1 500 ₽) as store credit; an
+    # exchanged kettle refunds nothing and keeps its points
+    await emit_refund(sessions, order, amount=500_00, store_credit=False,
+                      lines=[returned(mug, 1, 500_00)])  # fmt: skip
+    await emit_refund(
+        sessions, order, amount=1_500_00, store_credit=True,
+        lines=[returned(kettles, 1, 1_500_00), {**returned(kettles, 1, 0), "exchange": True}],
+    )  # fmt: skip
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+
+    # 175 points were 5% of the 3 500 ₽ of goods: 500 ₽ back takes 25, 1 500 ₽ takes 75
+    # (against the whole total with its shipping they would be 23 and 69: points kept for
+    # goods given back)
+    assert await kinds(sessions, m) == [
+        ("earn", 175),
+        ("reverse", -25),
+        ("reverse", -75),
+        ("credit", 1500),
+    ]
+    assert await balance(sessions, m) == 175 - 25 - 75 + 1500
 
 
 async def test_an_approved_review_earns_its_bonus_once_and_loses_it_when_withdrawn(

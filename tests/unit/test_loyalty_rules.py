@@ -19,6 +19,7 @@ from omnishop.loyalty.rules import (
     balance_of,
     earn_points,
     expiring,
+    goods_share,
     line_percent,
     max_points,
     next_tier,
@@ -413,3 +414,44 @@ def test_expiry_never_takes_points_already_spent(
     assert ledger.balance == earned_total - spent_points - expired
     # Expiring again at the same moment takes nothing more.
     assert ledger.expire(T0 + timedelta(days=day)) == 0
+
+
+def test_goods_share_counts_returned_goods_against_all_goods_without_shipping() -> None:
+    returned = [
+        {"amount": 500_00, "exchange": False},
+        {"amount": 1_500_00, "exchange": True},  # exchanged: nothing refunded for it
+    ]
+    lines = [(3_000_00, 0, 0), (500_00, 0, 0)]
+
+    share = goods_share(
+        returned=returned, lines=lines, tax_included=True, total=3_800_00, points_amount=0
+    )
+
+    assert share == (500_00, 3_500_00)
+
+
+def test_goods_share_adds_tax_on_top_and_removes_the_points_share() -> None:
+    # US-style: 100 $ of goods + 8 $ tax on top, 20 $ of it paid with points
+    share = goods_share(
+        returned=[{"amount": 108_00}], lines=[(100_00, 0, 8_00)], tax_included=False,
+        total=88_00, points_amount=20_00,
+    )  # fmt: skip
+
+    assert share == (108_00, 108_00 * 88_00 // 108_00)
+
+
+@given(
+    amounts=st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=6),
+    earned=st.integers(min_value=0, max_value=10**6),
+    shipping=st.integers(min_value=0, max_value=10**6),
+)
+def test_returning_every_good_takes_back_the_whole_earn_whatever_the_shipping(
+    amounts: list[int], earned: int, shipping: int
+) -> None:
+    lines = [(a, 0, 0) for a in amounts]
+    refunded, paid = goods_share(
+        returned=[{"amount": a} for a in amounts], lines=lines, tax_included=True,
+        total=sum(amounts) + shipping, points_amount=0,
+    )  # fmt: skip
+
+    assert reversal(earned=earned, already_reversed=0, refunded=refunded, paid=paid) == (earned)

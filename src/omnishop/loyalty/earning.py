@@ -8,7 +8,7 @@ order serialise whatever order the worker runs them in."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import func, select
@@ -286,9 +286,12 @@ async def refunded_return(
     store_credit: bool,
     customer_id: uuid.UUID | None,
     channel_id: uuid.UUID | None,
+    lines: Sequence[Mapping[str, object]] = (),
 ) -> None:
-    """A refunded return takes back the earn in proportion to the refund, and credits the
-    refund as points when it was made in store credit. Idempotent per return."""
+    """A refunded return takes back the earn in proportion to the goods refunded (``lines``:
+    the return's lines with the money each refunds; without them, the refund against the
+    order total), and credits the refund as points when it was made in store credit.
+    Idempotent per return."""
     order = await orders.get(session=session, order_id=order_id)
     owner = customer_id or order.customer_id
     if owner is None:
@@ -300,16 +303,23 @@ async def refunded_return(
     earned = await _entry(session, acct.id, EntryKind.EARN, ref)
     if earned is not None:
         taken, spend_taken = await _reversed_of(session, acct.id, ref)
-        paid = order.total
+        refunded, paid = amount, order.total
+        if lines:  # the earn counted goods only: so does its take-back
+            refunded, paid = rules.goods_share(
+                returned=lines, lines=[(ln.total, ln.discount_amount, ln.tax_amount)
+                                       for ln in order.lines],
+                tax_included=order.tax_included, total=order.total,
+                points_amount=order.points_amount,
+            )  # fmt: skip
         await service.reverse(
             session=session, customer_id=owner,
             points=rules.reversal(
-                earned=earned.points, already_reversed=taken, refunded=amount, paid=paid
+                earned=earned.points, already_reversed=taken, refunded=refunded, paid=paid
             ),
             reference=reference, lot=ref,
             spend=min(
                 max(0, earned.spend - spend_taken),
-                rules.proportional_spend(spend=earned.spend, refunded=amount, paid=paid),
+                rules.proportional_spend(spend=earned.spend, refunded=refunded, paid=paid),
             ),
             reason=f"return of order {order.number}", channel_id=channel_id, order_id=order.id,
         )  # fmt: skip

@@ -45,6 +45,7 @@ async def follow_refunded_return(session: AsyncSession, event: ReturnRefunded) -
         store_credit=event.store_credit,
         customer_id=_uuid(event.customer_id),
         channel_id=event.channel_id,
+        lines=event.lines,
     )
 
 

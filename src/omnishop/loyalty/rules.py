@@ -4,7 +4,7 @@ units, points are integers (1 point = 1 major unit of the programme currency).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -202,6 +202,26 @@ def reversal(*, earned: int, already_reversed: int, refunded: int, paid: int) ->
         Decimal(1), rounding=ROUND_HALF_UP
     )
     return max(0, min(int(share), earned - already_reversed))
+
+
+def goods_share(
+    *,
+    returned: Sequence[Mapping[str, object]],
+    lines: Sequence[tuple[int, int, int]],
+    tax_included: bool,
+    total: int,
+    points_amount: int,
+) -> tuple[int, int]:
+    """(refunded, paid) for taking back an earn: the money refunded for returned goods (the
+    non-exchange ``returned`` lines' ``amount``) against the money paid for all the goods
+    (``lines``: (line total, discount, tax) each, with tax on top when prices excluded it,
+    points' share removed as returns remove it). Shipping is left out of both, as it is
+    left out of the earn."""
+    refunded = sum(int(str(ln.get("amount", 0))) for ln in returned if not ln.get("exchange"))
+    goods = sum(t - d + (0 if tax_included else tax) for t, d, tax in lines)
+    if points_amount and total + points_amount > 0:
+        goods = goods * total // (total + points_amount)
+    return refunded, goods
 
 
 def proportional_spend(*, spend: int, refunded: int, paid: int) -> int:
