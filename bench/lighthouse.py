@@ -164,7 +164,12 @@ def prepare(base: str) -> tuple[dict[str, str], str]:
             match = re.search(r'name="variant_id" value="([0-9a-f-]{36})"', html)
             if not match:
                 continue
-            added = client.post("/cart/add", data={"variant_id": match.group(1), "quantity": "1"})
+            # The page's form carries the browser's CSRF token (storefront/csrf.py).
+            csrf = re.search(r'name="csrf" value="([^"]+)"', html)
+            form = {"variant_id": match.group(1), "quantity": "1"}
+            if csrf:
+                form["csrf"] = csrf.group(1)
+            added = client.post("/cart/add", data=form)
             if added.status_code == 303 and "error" not in added.headers["location"]:
                 cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
                 break

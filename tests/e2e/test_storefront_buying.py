@@ -361,3 +361,23 @@ async def test_a_form_without_this_browsers_csrf_token_is_refused_with_a_friendl
     assert 'href="/p/web-kettle"' in cross_site.text
     assert carts_before == 0
     assert where(fine) == "/cart?added=1" and await count(sessions, Cart) == 1
+
+
+async def test_checkout_pages_stay_out_of_search_without_failing_crawlability(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    s = await shop(sessions)
+    crawler = await client.get("/checkout")  # no cart: nothing to index, only a redirect
+    await to_payment(client, s)
+    pages = [await client.get(p) for p in ("/checkout", "/checkout/delivery", "/checkout/payment")]
+    robots = await client.get("/robots.txt")
+    order = await client.get(where(await client.post("/checkout/pay", data={"method": "cod"})))
+
+    assert where(crawler) == "/cart"
+    for page in pages:
+        assert page.status_code == 200
+        assert 'name="robots"' not in page.text and "x-robots-tag" not in page.headers
+        assert '<link rel="canonical" href="http://testserver/cart">' in page.text
+    assert "Disallow: /checkout" not in robots.text and "Disallow: /cart" not in robots.text
+    assert '<meta name="robots" content="noindex">' in order.text
+    assert 'rel="canonical"' not in order.text

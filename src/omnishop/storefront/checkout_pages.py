@@ -57,7 +57,12 @@ def _page(request: Request, shop: Shop, template: str, **context: Any) -> HTMLRe
         {
             "shop": shop,
             "error": message_key(request.query_params.get("error")),
-            "robots": "noindex",
+            # Checkout steps carry no noindex (Lighthouse's crawlability audit, and no need):
+            # they render only for a browser holding a cart; a crawler has none and gets a
+            # 303 to /cart, so nothing of them can be indexed. The canonical names /cart
+            # should a checkout address ever be linked. Order pages (private token links)
+            # stay noindex: see order_page.
+            "canonical": str(request.url.replace(path="/cart", query="", fragment="")),
             "steps": STEPS,
             "Money": Money,
             **context,
@@ -354,6 +359,8 @@ async def order_page(
         "order.html",
         order=order,
         placed=request.query_params.get("placed") == "1",
+        canonical=None,
+        robots="noindex",
         **_poll_context(request, order),
     )
 
@@ -364,4 +371,11 @@ async def order_status(
 ) -> HTMLResponse:
     """The status block alone (polled by the order page until the payment is final)."""
     order = await _order(session, order_token)
-    return _page(request, shop, "_order_status.html", order=order, **_poll_context(request, order))
+    return _page(
+        request,
+        shop,
+        "_order_status.html",
+        order=order,
+        canonical=None,
+        **_poll_context(request, order),
+    )
