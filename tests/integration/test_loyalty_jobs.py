@@ -261,6 +261,20 @@ async def test_a_partial_return_takes_back_the_earn_of_the_goods_returned_not_le
     assert await balance(sessions, m) == 175 - 25 - 75 + 1500
 
 
+async def test_store_credit_in_whole_points_never_loses_part_of_the_refund(
+    sessions: Sessions,
+) -> None:
+    m = await member(sessions)
+    order = await paid_order(sessions, m, code="web")
+    await outbox.drain(sessions)
+
+    await emit_refund(sessions, order, amount=1_299_50, store_credit=True)
+    await outbox.drain(sessions)
+    await outbox.drain(sessions)
+
+    assert (await kinds(sessions, m))[-1] == ("credit", 1300)
+
+
 async def test_an_approved_review_earns_its_bonus_once_and_loses_it_when_withdrawn(
     sessions: Sessions,
 ) -> None:

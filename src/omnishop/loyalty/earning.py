@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -326,10 +326,12 @@ async def refunded_return(
     await _points_back(session, acct.id, owner, order, reference, amount, channel_id)
     if store_credit and amount > 0:
         _, minor = await _to_programme(session, amount, currency)
+        # Points are whole: a refund of 1 299,50 ₽ becomes 1 300 points, never 1 299 (the
+        # buyer must not lose part of a refund to rounding).
         points = int(
             Decimal(minor)
             .scaleb(-exponent(programme.get().currency))
-            .to_integral_value(rounding=ROUND_DOWN)
+            .to_integral_value(rounding=ROUND_UP)
         )
         if points > 0:
             await service.credit(
