@@ -4,13 +4,14 @@ desk) links the sale to the customer's one profile, so loyalty and returns follo
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.customers.models import Customer
-from omnishop.kernel.errors import ValidationFailed
+from omnishop.kernel.errors import NotFound, ValidationFailed
 
 
 async def find_or_create(
@@ -56,3 +57,21 @@ async def _find(session: AsyncSession, email: str | None, phone: str | None) -> 
         return None
     by_email = next((cid for cid, mail in rows if email and mail == email), None)
     return by_email or rows[0][0]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What other domains may know of a customer to address them (a review's author name)."""
+
+    id: uuid.UUID
+    first_name: str | None
+    last_name: str | None
+    locale: str | None
+
+
+async def profile(*, session: AsyncSession, customer_id: uuid.UUID) -> Profile:
+    """The customer's name and locale; 404 ``customer_id`` when there is no such customer."""
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("customer not found", field="customer_id")
+    return Profile(customer.id, customer.first_name, customer.last_name, customer.locale)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import service as catalog
 from omnishop.channels import service as channels
-from omnishop.customers.models import Customer
+from omnishop.customers import contacts
 from omnishop.kernel import i18n, keyset
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.orders import purchases
@@ -77,9 +77,7 @@ async def submit(
     """A verified buyer's review, pending moderation. 403 without a received order of the
     product, 409 for a second review, 422 for bad text or a photo that is not an image."""
     product_id = await catalog.find_product_id(session=session, id_or_slug=product_ref)
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("customer not found", field="customer_id")
+    customer = await contacts.profile(session=session, customer_id=customer_id)
     reason, order_id = await _eligibility(session, customer_id, product_id)
     rules.require_eligible(reason)
     assert order_id is not None
