@@ -14,7 +14,6 @@ HANDLER_MODULES: tuple[str, ...] = (
     "omnishop.webhooks.jobs",
     "omnishop.reviews.jobs",
     "omnishop.loyalty.jobs",
-    "omnishop.reviews.jobs",
     "omnishop.customers.jobs",
     "omnishop.orders.pickup_jobs",
     "omnishop.orders.push_jobs",
