@@ -16,6 +16,9 @@ from omnishop.demo.steps import STAFF_EMAIL, STAFF_PASSWORD
 from tests.browser.conftest import PHONE, screenshot
 
 FRICTIONLESS_CARD = "4242 4242 4242 4242"  # the sandbox approves it without 3-D Secure
+# Two browsers, a live server and its in-process worker share a loaded machine: wait longer
+# than expect()'s 5 s for what crosses between them.
+LIVE = 20_000
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ def test_a_shopper_asks_for_a_human_gets_a_card_and_buys_it(
     chat.locator("input[name=text]").fill("Позовите оператора, пожалуйста")
     chat.locator("input[name=text]").press("Enter")
     # The message comes back over the SSE stream: stored, and shown once.
-    expect(chat.locator(".oc-msg.oc-mine")).to_have_count(1)
+    expect(chat.locator(".oc-msg.oc-mine")).to_have_count(1, timeout=LIVE)
     screenshot(shopper, "chat-1-asks-for-a-human")
 
     operator = operator_context.new_page()
@@ -80,31 +83,32 @@ def test_a_shopper_asks_for_a_human_gets_a_card_and_buys_it(
     operator.goto("/admin/inbox")
     # The chat is queued (the bot handed it off) or still with the bot: either way listed.
     first = operator.locator("#queue .open-chat, #mine .open-chat, #with-bot .open-chat").first
-    expect(first).to_be_visible()
+    expect(first).to_be_visible(timeout=LIVE)
     screenshot(operator, "chat-2-inbox")
     first.click()
     operator.wait_for_url(re.compile(r"/admin/inbox/c/"))
-    expect(operator.locator("#thread")).to_contain_text("Позовите оператора")
+    expect(operator.locator("#thread")).to_contain_text("Позовите оператора", timeout=LIVE)
     take = operator.locator("button[data-do=take]")
     if take.count():
         take.click()
-    expect(operator.locator("#chat-status")).to_contain_text("yours")
+    expect(operator.locator("#chat-status")).to_contain_text("yours", timeout=LIVE)
 
     operator.fill("#product-search input[name=q]", "far cry")
     operator.click("#product-search button[type=submit]")
     operator.locator("#product-results .send-card").first.click()
-    expect(operator.locator("#thread .product-card")).to_have_count(1)
+    expect(operator.locator("#thread .product-card")).to_have_count(1, timeout=LIVE)
     screenshot(operator, "chat-3-card-sent")
 
     card = chat.locator(".oc-card")
-    expect(card).to_have_count(1)  # arrived live, once
+    expect(card).to_have_count(1, timeout=LIVE)  # arrived live, once
     expect(card).to_contain_text("Far Cry")
     screenshot(shopper, "chat-4-card-received")
     card.locator("button.oc-btn", has_text="В корзину").click()  # the storefront's own cart form
-    shopper.wait_for_url(re.compile(r"/cart"))
+    shopper.wait_for_url(re.compile(r"/cart\?"))
+    assert "error" not in shopper.url, shopper.url
     expect(shopper.locator(".line")).to_have_count(1)
     expect(shopper.locator(".line")).to_contain_text("Far Cry")
 
     _pay(shopper)
-    expect(shopper.locator(".thanks")).to_be_visible()
+    expect(shopper.locator(".thanks")).to_be_visible(timeout=LIVE)
     screenshot(shopper, "chat-5-paid")

@@ -223,3 +223,50 @@ async def test_the_webchat_sender_is_registered_and_confirms(client: httpx.Async
         )
     )
     assert result.ok and result.external_id == f"webchat:{message_id}"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_a_photo_is_stored_and_shown_in_the_thread(
+    client: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    await _setup(sessions)
+    token = await _token(client)
+    auth = {"Authorization": f"Bearer {token}"}
+    mid = str(uuid.uuid4())
+    sent = await client.post(
+        "/webchat/webchat/photos",
+        data={"id": mid},
+        files={"file": ("item.png", PNG, "image/png")},
+        headers=auth,
+    )
+    assert sent.status_code == 202, sent.text
+    again = await client.post(
+        "/webchat/webchat/photos",
+        data={"id": mid},
+        files={"file": ("item.png", PNG, "image/png")},
+        headers=auth,
+    )
+    assert again.json()["duplicate"] is True
+    shown = await _events(client, token)
+    assert len(shown) == 1 and shown[0]["data"]["kind"] == "image"
+    url = shown[0]["data"]["image_url"]
+    assert url.startswith("/media/chat/") and url.endswith(".png")
+    assert (await client.get(url)).content == PNG
+
+    not_an_image = await client.post(
+        "/webchat/webchat/photos",
+        data={"id": str(uuid.uuid4())},
+        files={"file": ("x.png", b"<svg onload=alert(1)>", "image/png")},
+        headers=auth,
+    )
+    assert not_an_image.status_code == 422
+    forged = await client.post(
+        "/webchat/webchat/photos",
+        data={"id": str(uuid.uuid4())},
+        files={"file": ("item.png", PNG, "image/png")},
+        headers={"Authorization": "Bearer nope"},
+    )
+    assert forged.status_code == 401
+    assert len(await _events(client, token)) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from omnishop.conversations import wire
-from omnishop.messaging.webchat import routes, send
+from omnishop.messaging.webchat import photos, routes, send
 
 
 def install(app: FastAPI) -> None:
@@ -15,3 +15,4 @@ def install(app: FastAPI) -> None:
         return
     app.state.webchat_installed = True
     app.include_router(routes.router)
+    app.include_router(photos.router)

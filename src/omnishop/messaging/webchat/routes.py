@@ -26,6 +26,7 @@ from omnishop.conversations import feed
 from omnishop.conversations import service as conversations
 from omnishop.conversations.jobs import conversation_channel
 from omnishop.conversations.schemas import MessageInfo
+from omnishop.conversations.service import Received
 from omnishop.conversations.wire import InboundMessage
 from omnishop.customers import identities
 from omnishop.customers import tokens as customer_tokens
@@ -130,8 +131,7 @@ async def post_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Store the visitor's message (or button press); the bot or an operator answers."""
-    token = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-    sender = _sender(request, token)
+    sender = _sender(request, bearer(authorization))
     if (body.text is None) == (body.payload is None):
         raise ValidationFailed("send either text or payload", field="text")
     await _check_channel(request, channel)
@@ -146,6 +146,12 @@ async def post_message(
         payload=body.payload,
         profile={"language_code": request.headers.get("accept-language", "")[:2]},
     )
+    received = await store(request, channel, sender, message)
+    return accepted(received)
+
+
+async def store(request: Request, channel: str, sender: str, message: InboundMessage) -> Received:
+    """Hand one message to ``conversations.receive`` in its own unit of work."""
     async with unit_of_work(_database(request).sessions) as session:
         customer_id = tokens.customer_of(sender)
         if customer_id is not None:
@@ -157,7 +163,10 @@ async def post_message(
                 await identities.attach(
                     session=session, identity_id=found.id, customer_id=customer_id
                 )
-        received = await conversations.receive(session=session, message=message)
+        return await conversations.receive(session=session, message=message)
+
+
+def accepted(received: Received) -> JSONResponse:
     return JSONResponse(
         {
             "message_id": str(received.message_id) if received.message_id else None,
@@ -166,6 +175,10 @@ async def post_message(
         },
         status_code=202,
     )
+
+
+def bearer(authorization: str | None) -> str | None:
+    return authorization[7:] if authorization and authorization.startswith("Bearer ") else None
 
 
 def widget_message(info: MessageInfo) -> dict[str, Any]:

@@ -13,15 +13,15 @@
   var key = "omnishop.webchat." + channel;
   var T = {
     en: ["Chat", "Chat with us", "Write a message…", "Send", "Talk to a human", "Close",
-         "Add to cart", "Could not send. Retrying…", "Human"],
+         "Add to cart", "Could not send. Retrying…", "Human", "Send a photo"],
     ru: ["Чат", "Напишите нам", "Сообщение…", "Отправить", "Позвать оператора", "Закрыть",
-         "В корзину", "Не отправлено. Пробуем ещё…", "Оператор"],
+         "В корзину", "Не отправлено. Пробуем ещё…", "Оператор", "Отправить фото"],
     ka: ["ჩატი", "მოგვწერეთ", "შეტყობინება…", "გაგზავნა", "ოპერატორთან დაკავშირება", "დახურვა",
-         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…", "ოპერატორი"]
+         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…", "ოპერატორი", "ფოტოს გაგზავნა"]
   };
   var lang = (document.documentElement.lang || "ru").slice(0, 2);
   var t = T[lang] || T.en;
-  var token = null, source = null, seen = {}, box, list, input, note;
+  var token = null, ready = null, source = null, seen = {}, box, list, input, note;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -69,6 +69,8 @@
       var f = el("form", { method: "post", action: shop + "/cart/add" });
       f.appendChild(el("input", { type: "hidden", name: "variant_id", value: m[1] }));
       f.appendChild(el("input", { type: "hidden", name: "quantity", value: "1" }));
+      var csrf = document.querySelector('meta[name="csrf-token"]');  // the shop's own pages
+      if (csrf) f.appendChild(el("input", { type: "hidden", name: "csrf", value: csrf.content }));
       document.body.appendChild(f);
       f.submit();
       return;
@@ -97,16 +99,18 @@
     list.scrollTop = list.scrollHeight;
   }
   function post(body, tries) {
-    body.id = body.id || uuid();
+    body.id = body.id || uuid();  // kept across retries: the server stores the message once
     tries = tries || 0;
-    return fetch(base + "/messages", {
-      method: "POST", credentials: "include",
-      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
-      body: JSON.stringify(body)
+    return session().then(function () {
+      return fetch(base + "/messages", {
+        method: "POST", credentials: "include",
+        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+        body: JSON.stringify(body)
+      });
     }).then(function (r) {
       if (r.status >= 500 || r.status === 429) throw new Error(String(r.status));
       note.textContent = "";
-    }).catch(function () {  // the same id again: stored once however often it arrives
+    }).catch(function () {
       note.textContent = t[7];
       if (tries < 5) setTimeout(function () { post(body, tries + 1); }, 1000 * (tries + 1));
     });
@@ -116,20 +120,24 @@
     source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
     source.addEventListener("message", function (e) { draw(JSON.parse(e.data)); });
   }
-  function start() {
-    return fetch(base + "/session", {
-      method: "POST", credentials: "include", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: localStorage.getItem(key) })
-    }).then(function (r) { return r.json(); }).then(function (s) {
-      token = s.token;
-      localStorage.setItem(key, token);
-      listen();
-    });
+  function session() {  // one token request, shared by everything that needs it
+    if (!ready) {
+      ready = fetch(base + "/session", {
+        method: "POST", credentials: "include", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token: localStorage.getItem(key) })
+      }).then(function (r) { return r.json(); }).then(function (s) {
+        token = s.token;
+        localStorage.setItem(key, token);
+        listen();
+      }).catch(function (e) { ready = null; throw e; });
+    }
+    return ready;
   }
   function open() {
     if (!box) build();
     box.hidden = false;
-    (token ? Promise.resolve() : start()).then(function () { input.focus(); });
+    input.focus();
+    session().catch(function () { note.textContent = t[7]; });
   }
   function build() {
     box = el("section", { "class": "oc-box", id: "omnishop-chat", role: "dialog", "aria-label": t[1] });
@@ -145,12 +153,29 @@
     var form = el("form", { "class": "oc-form" });
     input = el("input", { name: "text", maxlength: "4000", autocomplete: "off", placeholder: t[2],
                           "aria-label": t[2] });
+    var photo = el("input", { type: "file", accept: "image/jpeg,image/png,image/webp", hidden: "" });
+    var camera = el("button", { type: "button", "class": "oc-photo", "aria-label": t[9], title: t[9] }, "+");
+    camera.addEventListener("click", function () { photo.click(); });
+    photo.addEventListener("change", function () {
+      if (!photo.files.length) return;
+      var data = new FormData();
+      data.append("id", uuid());
+      data.append("file", photo.files[0]);
+      session().then(function () {
+        return fetch(base + "/photos", { method: "POST", credentials: "include", body: data,
+          headers: { "Authorization": "Bearer " + token } });
+      }).then(function (r) { note.textContent = r.ok ? "" : t[7]; },
+              function () { note.textContent = t[7]; });
+      photo.value = "";
+    });
+    form.appendChild(photo);
+    form.appendChild(camera);
     form.appendChild(input);
     form.appendChild(el("button", { type: "submit" }, t[3]));
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var text = input.value.trim();
-      if (!text || !token) return;
+      if (!text) return;
       input.value = "";
       post({ text: text });
     });
