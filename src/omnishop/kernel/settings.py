@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Seconds an anonymous catalog read may be served from the per-process micro-cache; 0 = off.
     api_cache_seconds: float = 2.0
+    # Seconds storefront pages reuse the category tree and delivery estimates; 0 = off.
+    storefront_cache_seconds: float = 30.0
     # Returns (orders.return_rules.ReturnPolicy): days after delivery per channel code (these
     # win over the country defaults: 7 for distance sales in Russia, 14 otherwise) and category
     # path prefixes whose products cannot be returned (e.g. ["food", "beauty/perfume"]).

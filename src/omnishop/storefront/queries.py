@@ -26,6 +26,7 @@ from omnishop.kernel.money import Money
 from omnishop.pricing import service as pricing
 from omnishop.search import service as search
 from omnishop.search.schemas import ProductSummary, SearchQuery
+from omnishop.storefront.page_cache import PageCache
 
 GRID_SIZE = 24
 ALTERNATIVES = 8
@@ -128,9 +129,21 @@ def _category_name(info: CategoryInfo, locale: str) -> str:
     return info.names.get(locale) or info.names.get("ru") or info.slug
 
 
-async def categories(*, session: AsyncSession, locale: str) -> list[CategoryNode]:
+async def category_infos(
+    *, session: AsyncSession, cache: PageCache | None = None
+) -> Sequence[CategoryInfo]:
+    """The active categories (from the page cache when given: they change rarely)."""
+    if cache is None:
+        return await catalog.list_categories(session=session)
+    infos = await cache.get(("categories",), lambda: catalog.list_categories(session=session))
+    return tuple(infos)
+
+
+async def categories(
+    *, session: AsyncSession, locale: str, cache: PageCache | None = None
+) -> list[CategoryNode]:
     """The active category tree, named in ``locale``."""
-    return category_tree(await catalog.list_categories(session=session), locale)
+    return category_tree(await category_infos(session=session, cache=cache), locale)
 
 
 async def _offers(
@@ -202,10 +215,15 @@ async def listing(
 
 
 async def home(
-    *, session: AsyncSession, channel: Channel, locale: str, query: SearchQuery
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    locale: str,
+    query: SearchQuery,
+    cache: PageCache | None = None,
 ) -> tuple[list[CategoryNode], Listing]:
     """The home page: category tree and a page of products with prices."""
-    tree = await categories(session=session, locale=locale)
+    tree = await categories(session=session, locale=locale, cache=cache)
     grid = await listing(session=session, channel=channel, locale=locale, query=query)
     return tree, grid
 
@@ -267,7 +285,12 @@ def _breadcrumb(
 
 
 async def product_detail(
-    *, session: AsyncSession, channel: Channel, locale: str, slug: str
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    locale: str,
+    slug: str,
+    cache: PageCache | None = None,
 ) -> ProductDetail:
     """A product page's data, or ``NotFound`` when it is not shown in this channel."""
     bundle = await catalog.get_bundle(session=session, id_or_slug=slug)
@@ -275,7 +298,7 @@ async def product_detail(
         # Same answer as an unknown slug: hidden products must not be discoverable.
         raise NotFound(f"product {slug!r} not found", field="product")
     offers = await _offers(session, [bundle], channel)
-    infos = await catalog.list_categories(session=session)
+    infos = await category_infos(session=session, cache=cache)
     name = _name(bundle, locale, channel)
     publication = bundle.publication(channel.id)
     return ProductDetail(

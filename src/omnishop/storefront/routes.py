@@ -25,6 +25,7 @@ from omnishop.search.schemas import SearchQuery, Sort
 from omnishop.storefront import buy_queries, csrf, queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
 from omnishop.storefront.messages import message_key
+from omnishop.storefront.page_cache import page_cache
 
 DEFAULT_CHANNEL = "web"
 COOKIE_AGE = 60 * 60 * 24 * 365
@@ -204,7 +205,11 @@ def _listing_context(request: Request, query: SearchQuery) -> dict[str, Any]:
 async def home(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
     query = listing_query(request)
     tree, grid = await queries.home(
-        session=session, channel=shop.channel, locale=shop.locale, query=query
+        session=session,
+        channel=shop.channel,
+        locale=shop.locale,
+        query=query,
+        cache=page_cache(request),
     )
     return render(
         request,
@@ -276,12 +281,22 @@ async def search(request: Request, session: SessionDep, shop: ShopDep) -> HTMLRe
 
 @router.get("/p/{slug}", response_class=HTMLResponse)
 async def product(request: Request, slug: str, session: SessionDep, shop: ShopDep) -> HTMLResponse:
+    cache = page_cache(request)
     detail = await queries.product_detail(
-        session=session, channel=shop.channel, locale=shop.locale, slug=slug
+        session=session, channel=shop.channel, locale=shop.locale, slug=slug, cache=cache
     )
     canonical = seo.canonical(request.url, shop.locale)
     prices = [o.price for o in detail.offers if o.price]
     cheapest = min(prices, key=lambda m: m.amount, default=None)
+
+    async def estimate() -> list[buy_queries.Estimate]:
+        return await buy_queries.delivery_estimate(
+            session=session, channel=shop.channel, locale=shop.locale, subtotal=cheapest
+        )
+
+    # Per channel, locale and price: the same for every shopper (the address refines it).
+    price_key = (cheapest.amount, cheapest.currency) if cheapest else None
+    estimates = await cache.get(("estimate", shop.channel.id, shop.locale, price_key), estimate)
     return render(
         request,
         shop.locale,
@@ -289,9 +304,7 @@ async def product(request: Request, slug: str, session: SessionDep, shop: ShopDe
         {
             "shop": shop,
             "product": detail,
-            "estimates": await buy_queries.delivery_estimate(
-                session=session, channel=shop.channel, locale=shop.locale, subtotal=cheapest
-            ),
+            "estimates": estimates,
             "error": message_key(request.query_params.get("error")),
             "canonical": canonical,
             "alternates": seo.alternates(request.url.replace(query="")),
