@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.catalog import rules
 from omnishop.catalog.events import CategoryChanged, ProductChanged
+from omnishop.catalog.facts import ancestry
 from omnishop.catalog.models import (
     Category,
     CategoryTranslation,
@@ -361,7 +362,7 @@ async def load_products(
                 tax_class=p.tax_class,
                 attributes=dict(p.attributes),
                 category_id=p.category_id,
-                category_ids=[path_ids[prefix] for prefix in _prefixes(path)] if path else [],
+                category_ids=[path_ids[prefix] for prefix in ancestry(path)] if path else [],
                 category_path=path,
                 names=names[pid],
                 descriptions=descriptions[pid],
@@ -375,13 +376,8 @@ async def load_products(
     return bundles
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
 async def _category_ids_by_path(session: AsyncSession, paths: set[str]) -> dict[str, uuid.UUID]:
-    wanted = {prefix for path in paths for prefix in _prefixes(path)}
+    wanted = {prefix for path in paths for prefix in ancestry(path)}
     if not wanted:
         return {}
     rows = await session.execute(
