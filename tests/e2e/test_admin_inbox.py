@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.admin import inbox
 from omnishop.checkout import service as carts
-from omnishop.conversations import dialogue, handoff
+from omnishop.conversations import dialogue, feed, handoff
 from omnishop.conversations import service as conversations
 from omnishop.conversations.models import Conversation, Message
 from omnishop.customers.models import StaffUser
@@ -306,3 +306,47 @@ async def test_a_private_note_mentions_a_colleague_and_is_never_sent(
     await sign_in(client, "manager@shop.test")
     inbox_page = await client.get("/admin/inbox")
     assert "upset about delivery" in inbox_page.text.split('id="mentions"')[1]
+
+
+async def test_operators_set_languages_and_skills_and_managers_also_capacity(
+    client: httpx.AsyncClient, sessions: Sessions, make_staff: MakeStaff
+) -> None:
+    email = await make_staff("operator")
+    await sign_in(client, email)
+    token = await _csrf(client, "/admin/inbox")
+    saved = await client.post(
+        "/admin/inbox/profile",
+        data={"csrf_token": token, "languages": ["ru", "ka"], "skills": "Returns, b2b"},
+    )
+    assert saved.status_code == 303
+    async with sessions() as session:
+        me = await feed.operator(session=session, staff_id=await _staff_id(sessions, email))
+    assert me is not None and me.languages == ["ka", "ru"] and me.skills == ["b2b", "returns"]
+    assert me.capacity == 8
+    refused = [
+        {"languages": ["xx"]},
+        {"skills": ",".join(f"s{i}" for i in range(11))},
+    ]
+    for data in refused:
+        response = await client.post("/admin/inbox/profile", data={"csrf_token": token, **data})
+        assert response.status_code == 422, data
+    operator_capacity = await client.post(
+        "/admin/inbox/profile", data={"csrf_token": token, "capacity": "30"}
+    )
+    assert operator_capacity.status_code == 403
+
+    client.cookies.clear()
+    manager = await make_staff("manager")
+    await sign_in(client, manager)
+    token = await _csrf(client, "/admin/inbox")
+    assert 'name="capacity"' in (await client.get("/admin/inbox")).text
+    for bad in ("-1", "51", "many"):
+        response = await client.post(
+            "/admin/inbox/profile", data={"csrf_token": token, "capacity": bad}
+        )
+        assert response.status_code == 422, bad
+    ok = await client.post("/admin/inbox/profile", data={"csrf_token": token, "capacity": "12"})
+    assert ok.status_code == 303
+    async with sessions() as session:
+        boss = await feed.operator(session=session, staff_id=await _staff_id(sessions, manager))
+    assert boss is not None and boss.capacity == 12

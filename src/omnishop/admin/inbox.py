@@ -30,7 +30,7 @@ from omnishop.conversations import service as conversations
 from omnishop.conversations.jobs import conversation_channel, inbox_channel
 from omnishop.conversations.wire import Button, Location, OutboundContent
 from omnishop.customers.models import StaffRole
-from omnishop.kernel import clock, wakeup
+from omnishop.kernel import clock, i18n, wakeup
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError, NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
@@ -38,6 +38,9 @@ from omnishop.kernel.runtime import Database
 INBOX = "Inbox"
 INBOX_ROLES = frozenset({StaffRole.OWNER, StaffRole.MANAGER, StaffRole.OPERATOR})
 MAX_TEXT = 4000
+MAX_SKILLS = 10
+MAX_CAPACITY = 50
+CAPACITY_ROLES = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 LIVE_SECONDS = 55.0  # the browser's EventSource reconnects after this
 LIVE_POLL_SECONDS = 2.0
 ACTIONS = frozenset(
@@ -70,6 +73,16 @@ def _conversation_id(request: Request) -> uuid.UUID:
         return uuid.UUID(str(request.path_params.get("conversation_id")))
     except ValueError as exc:
         raise NotFound("no such conversation") from exc
+
+
+def _capacity(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValidationFailed("capacity is a whole number", field="capacity") from exc
+    if not 0 <= value <= MAX_CAPACITY:
+        raise ValidationFailed(f"capacity is 0 to {MAX_CAPACITY} chats", field="capacity")
+    return value
 
 
 def _refused(exc: DomainError, back: str) -> HTMLResponse:
@@ -107,6 +120,8 @@ class InboxView(_InboxBase):
                 "now": clock.now(),
                 "marker": marker,
                 "staff_id": staff_id,
+                "locales": i18n.LOCALES,
+                "sets_capacity": request.session.get("role") in CAPACITY_ROLES,
             },
         )
 
@@ -179,6 +194,41 @@ class InboxChatView(_InboxBase):
                 session=session, staff_id=_staff_id(request), online=form.get("online") == "1"
             )
         return RedirectResponse(request.url_for("admin:view-inbox"), status_code=303)
+
+    @expose("/inbox/profile", methods=["POST"], identity="inbox-profile")
+    async def profile(self, request: Request) -> Response:
+        """The operator's languages and skills (what the queue matches chats on); owners and
+        managers also set their capacity (8 chats at once by default)."""
+        form = await request.form()
+        if not csrf_valid(request, form.get(CSRF_FIELD)):
+            return Response("stale or forged form", status_code=403)
+        back = str(request.url_for("admin:view-inbox"))
+        try:
+            languages = [str(v) for v in form.getlist("languages")]
+            if any(lang not in i18n.LOCALES for lang in languages):
+                raise ValidationFailed("unknown language", field="languages")
+            skills = [s.strip().lower() for s in str(form.get("skills", "")).split(",")]
+            skills = [s for s in skills if s]
+            if len(skills) > MAX_SKILLS or any(len(s) > 30 for s in skills):
+                raise ValidationFailed(
+                    f"at most {MAX_SKILLS} skills of 30 characters", field="skills"
+                )
+            capacity = None
+            if form.get("capacity") not in (None, ""):
+                if request.session.get("role") not in CAPACITY_ROLES:
+                    return Response("only owners and managers set capacity", status_code=403)
+                capacity = _capacity(str(form.get("capacity")))
+            async with unit_of_work(_database(request).sessions) as session:
+                await handoff.set_operator(
+                    session=session,
+                    staff_id=_staff_id(request),
+                    languages=languages,
+                    skills=skills,
+                    capacity=capacity,
+                )
+        except DomainError as exc:
+            return _refused(exc, back)
+        return RedirectResponse(back, status_code=303)
 
     @expose("/inbox/live", identity="inbox-live")
     async def live(self, request: Request) -> Response:

@@ -57,14 +57,18 @@
       ".oc-form button{padding:10px 12px;border:0;border-radius:8px;background:#0b6e4f;color:#fff;font:inherit}";
     document.head.appendChild(s);
   }
-  function button(b) {
+  function button(b, card) {
     if (b.url) return el("a", { "class": "oc-btn", href: new URL(b.url, shop).href }, b.label);
     var btn = el("button", { "class": "oc-btn", type: "button" }, b.label);
-    btn.addEventListener("click", function () { press(b); });
+    btn.addEventListener("click", function () { press(b, card); });
     return btn;
   }
-  function press(b) {
+  function press(b, card) {
     var m = /^cart:add:([0-9a-f-]{36})$/.exec(b.payload || "");
+    if (m && location.origin !== shop && card && card.url) {  // another site: the shop's page
+      location.href = new URL(card.url, shop).href;
+      return;
+    }
     if (m) {  // the shop's own cart form: the same cart (and checkout) as its product pages
       var f = el("form", { method: "post", action: shop + "/cart/add" });
       f.appendChild(el("input", { type: "hidden", name: "variant_id", value: m[1] }));
@@ -88,7 +92,7 @@
       if (c.image_url) card.appendChild(el("img", { src: c.image_url, alt: "", loading: "lazy" }));
       card.appendChild(el("b", {}, c.title));
       if (c.subtitle) card.appendChild(el("span", {}, c.subtitle));
-      (c.buttons || []).forEach(function (b) { card.appendChild(button(b)); });
+      (c.buttons || []).forEach(function (b) { card.appendChild(button(b, c)); });
       row.appendChild(card);
     });
     (m.buttons || []).forEach(function (b) { row.appendChild(button(b)); });
