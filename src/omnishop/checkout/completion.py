@@ -47,7 +47,7 @@ from omnishop.kernel.logging import get_logger
 from omnishop.orders import service as orders
 from omnishop.orders.drafts import DraftLine, OrderDraft
 from omnishop.payments import service as payments
-from omnishop.payments.rules import IN_PERSON
+from omnishop.payments.rules import NO_CONTACT_NEEDED
 from omnishop.payments.schemas import PaymentInput
 from omnishop.payments.service import PaymentInfo
 from omnishop.pricing import promotion_service as promotions
@@ -176,8 +176,9 @@ async def _start_payment(session: AsyncSession, cart: Cart, payment: PaymentInpu
 def _check_ready(cart: Cart, lines: list[CartLine], payment: PaymentInput) -> None:
     if not lines:
         raise CartNotReady("the cart is empty", field="lines")
-    # A walk-in buyer paying at a store counter may stay anonymous.
-    if not (cart.email or cart.phone) and payment.method not in IN_PERSON:
+    # A walk-in buyer paying at a store counter (or a Telegram buyer, reachable in the chat
+    # that paid) may stay anonymous.
+    if not (cart.email or cart.phone) and payment.method not in NO_CONTACT_NEEDED:
         raise CartNotReady("an email or a phone number is needed", field="email")
     if not cart.delivery:
         raise CartNotReady("choose a delivery option first", field="delivery")

@@ -126,6 +126,8 @@ def get(provider: str) -> Gateway:
         import omnishop.payments.sandbox.gateway  # noqa: F401
     if provider not in _FACTORIES and provider == "in_person":
         importlib.import_module("omnishop.payments.in_person")  # registers itself
+    if provider not in _FACTORIES and provider == "telegram":
+        importlib.import_module("omnishop.payments.telegram")  # registers itself
     try:
         return _FACTORIES[provider]()
     except KeyError:

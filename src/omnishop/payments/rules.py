@@ -30,6 +30,9 @@ class Method(StrEnum):
     # Taken in person at a store counter (an in-store sale): captured at once, no PSP.
     CASH = "cash"
     CARD_PRESENT = "card_present"
+    # Collected by Telegram Payments inside a Telegram chat (payments.telegram): captured at
+    # once, no PSP call of ours. Never offered to the public checkout.
+    TELEGRAM = "telegram"
 
 
 # Methods paid to a person at the door or the counter: no PSP call, the order is placed while
@@ -41,6 +44,12 @@ IN_PERSON = frozenset({Method.CASH, Method.CARD_PRESENT})
 IN_PERSON_PROVIDER = "in_person"
 # Channel kinds with a counter where money is taken in person.
 COUNTER_CHANNELS = frozenset({"store", "pos"})
+# Money Telegram Payments already took in a Telegram bot's chat; only in telegram channels.
+TELEGRAM_PROVIDER = "telegram"
+TELEGRAM_CHANNELS = frozenset({"telegram"})
+# Methods whose buyer needs no e-mail or phone on the cart: met at a counter, or reachable in
+# the chat the payment was made in.
+NO_CONTACT_NEEDED = frozenset({Method.CASH, Method.CARD_PRESENT, Method.TELEGRAM})
 # Methods that need a PSP token from the tokenisation endpoint or the wallet sheet.
 TOKENISED = frozenset({Method.CARD, Method.WALLET})
 
@@ -211,6 +220,8 @@ def must_void(current: str, provider_status: str) -> bool:
 
 def provider_for(method: str, default: str) -> str:
     """The provider that takes a payment by ``method``: in-person methods have their own."""
+    if method == Method.TELEGRAM:
+        return TELEGRAM_PROVIDER
     return IN_PERSON_PROVIDER if method in IN_PERSON else default
 
 
@@ -218,3 +229,11 @@ def check_in_person(method: str, channel_kind: str | None) -> None:
     """Cash and card-present are taken at a counter: only in a store (or POS) channel."""
     if method in IN_PERSON and channel_kind not in COUNTER_CHANNELS:
         raise ValidationFailed(f"{method} is taken only at a store counter", field="payment.method")
+
+
+def check_telegram(method: str, channel_kind: str | None) -> None:
+    """A Telegram Payments charge belongs to a Telegram bot's channel and nowhere else."""
+    if method == Method.TELEGRAM and channel_kind not in TELEGRAM_CHANNELS:
+        raise ValidationFailed(
+            "telegram payments are taken only in a telegram channel", field="payment.method"
+        )

@@ -43,6 +43,15 @@ class InPersonPayment(PaymentInput):
     method: Literal["cash", "card_present"]  # type: ignore[assignment]
 
 
+class TelegramPayment(PaymentInput):
+    """Money Telegram Payments collected in a bot's chat (a successful_payment). Not part of
+    the public checkout's ``payment``: only the chat's payment handler builds one. The token
+    is the ``telegram_payment_charge_id`` (one payment per charge)."""
+
+    method: Literal["telegram"]  # type: ignore[assignment]
+    token: str = Field(min_length=1, max_length=200)
+
+
 class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

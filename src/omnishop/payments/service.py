@@ -59,6 +59,7 @@ CAPTURED_LIKE = ("captured", "partially_refunded", "refunded")
 _TOKEN_PREFIX: dict[Method, tuple[str, ...]] = {
     Method.CARD: ("tok_", "pm_"),
     Method.WALLET: ("wtok_",),
+    Method.TELEGRAM: ("",),  # the telegram_payment_charge_id, whatever its shape
 }
 
 
@@ -118,6 +119,9 @@ async def create(
     if method in rules.IN_PERSON:
         channel = await channels.get(session=session, channel_id=channel_id) if channel_id else None
         rules.check_in_person(method, channel.kind if channel else None)
+    if method == Method.TELEGRAM:
+        channel = await channels.get(session=session, channel_id=channel_id) if channel_id else None
+        rules.check_telegram(method, channel.kind if channel else None)
     provider = rules.provider_for(method, provider)
     gateways.get(provider)  # an unknown provider is a clear error now, not at authorize
     row = Payment(

@@ -142,4 +142,6 @@ async def test_search_pick_invoice_pre_checkout_and_payment_through_webhooks(
     assert len(stored) == 1
     async with sessions() as session:
         conversation = await session.get(Conversation, stored[0].conversation_id)
-        assert conversation is not None and conversation.status == QUEUED
+        # The payment placed the order (test_telegram_purchase_order.py): the bot keeps the
+        # chat; only a payment that cannot be placed goes to a person.
+        assert conversation is not None and conversation.status != QUEUED

@@ -1,6 +1,8 @@
 """Telegram Payments inside the chat: the pre-checkout query is answered after a stock check
 (whoever holds the conversation: Telegram cancels the payment after 10 s without an answer),
-and a successful payment is acknowledged and handed to a person to place the order.
+and a successful payment places the order through the checkout's completion (a captured
+``telegram`` payment), or, when it cannot, is recorded for a refund by staff and handed to a
+person.
 
 The invoice (shop.pay) bills the cart's lines; its payload is the cart token."""
 
@@ -11,15 +13,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.checkout import collected
 from omnishop.checkout import service as checkout
+from omnishop.checkout.completion_errors import CartNotReady
 from omnishop.checkout.models import CartState
-from omnishop.checkout.schemas import CartView
+from omnishop.checkout.schemas import CartUpdate, CartView
 from omnishop.conversations import handoff, service
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import Conversation, Message
 from omnishop.conversations.wire import OutboundContent
-from omnishop.kernel.errors import DomainError, NotFound
+from omnishop.inventory import service as inventory
+from omnishop.kernel import i18n
+from omnishop.kernel.errors import Conflict, DomainError, NotFound
+from omnishop.kernel.settings import get_settings
+from omnishop.payments import telegram
 
 
 def invoice_total(cart: CartView) -> int:
@@ -88,29 +96,139 @@ async def pre_checkout(
     )
 
 
+_TEXTS: dict[str, dict[str, str]] = {
+    "placed": {
+        "ru": "Оплата получена, спасибо! Заказ {number} оформлен, самовывоз: {pickup}. "
+        "Статус заказа: {link}",
+        "en": "Payment received, thank you! Order {number} is placed, pickup at {pickup}. "
+        "Order status: {link}",
+        "ka": "გადახდა მიღებულია, გმადლობთ! შეკვეთა {number} გაფორმდა, თვითგატანა: {pickup}. "
+        "შეკვეთის სტატუსი: {link}",
+    },
+    "unplaced": {
+        "ru": "Оплата получена, но оформить заказ не удалось. Оператор вернёт деньги "
+        "или поможет оформить заказ заново.",
+        "en": "Payment received, but the order could not be placed. A person will refund "
+        "the money or help you place the order again.",
+        "ka": "გადახდა მიღებულია, მაგრამ შეკვეთა ვერ გაფორმდა. ოპერატორი დაგიბრუნებთ "
+        "თანხას ან დაგეხმარებათ შეკვეთის ხელახლა გაფორმებაში.",
+    },
+}
+
+
+def _say(key: str, language: str, **values: Any) -> str:
+    entry = _TEXTS[key]
+    text = entry.get(i18n.normalize(language) or "en") or entry["en"]
+    return text.format(**values)
+
+
+async def _pickup(session: AsyncSession, conversation: Conversation, cart: CartView) -> str:
+    """The invoice bills the lines only, so the order is picked up (free): at the store the
+    customer chose before paying, else the first pickup point (by priority) holding every
+    unit. Returns the pickup point's name; DomainError when none can."""
+    delivery = cart.delivery or {}
+    if delivery.get("kind") == "pickup":
+        return str(delivery.get("name") or delivery.get("code") or "—")
+    spots = await inventory.list_locations(session=session, channel_id=conversation.channel_id)
+    last: DomainError = CartNotReady("no pickup point holds the items", field="delivery")
+    for spot in spots:
+        if not spot.pickup:
+            continue
+        try:
+            async with session.begin_nested():
+                await checkout.update_cart(
+                    session=session,
+                    token=cart.token,
+                    data=CartUpdate.model_validate(
+                        {"delivery": {"kind": "pickup", "location_id": str(spot.id)}}
+                    ),
+                )
+            return spot.name
+        except DomainError as exc:
+            last = exc
+    raise last
+
+
 async def paid(*, session: AsyncSession, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
     """A successful_payment (stored once per telegram_payment_charge_id by ``receive``):
-    thank the customer and queue the chat for a person with the charge and the cart."""
+    the cart becomes an order through the checkout's completion, in this transaction, on a
+    captured ``telegram`` payment; the customer gets the order number and its status link.
+
+    If the order cannot be placed (the amount paid is not the cart's total, the cart is gone
+    or cannot be bought as it stands) the payment is still recorded, flagged for a refund by
+    staff, the customer is told and the chat goes to a person. Idempotent on the charge id."""
     conversation = await session.get(Conversation, conversation_id)
     message = await session.get(Message, message_id)
     if conversation is None or message is None:
         return
     payment: dict[str, Any] = dict((message.body or {}).get("payment") or {})
+    charge_id = str(payment.get("telegram_payment_charge_id") or "")
+    if not charge_id or await telegram.by_charge(session=session, charge_id=charge_id):
+        return  # nothing to act on, or this charge was settled already
+    token = str(payment.get("invoice_payload") or "")
+    amount = int(payment.get("total_amount") or 0)
+    currency = str(payment.get("currency") or "")
+    language = conversation.language
+    try:
+        async with session.begin_nested():
+            cart = await checkout.get_cart(session=session, token=token)
+            pickup = await _pickup(session, conversation, cart)
+            done = await collected.complete_telegram(
+                session=session, token=token, charge_id=charge_id, amount=amount,
+                currency=currency,
+            )  # fmt: skip
+            order = done.order
+            ours = await telegram.by_charge(session=session, charge_id=charge_id)
+            if order is None or ours is None or ours.id != done.payment.id:
+                raise Conflict("the cart was paid for by another payment", field="token")
+    except DomainError as exc:
+        await _unplaced(session, conversation, payment, exc)
+        return
+    link = f"{get_settings().base_url.rstrip('/')}/order/{order.token}"
     await service.send(
         session=session,
         conversation_id=conversation_id,
-        content=OutboundContent(text=t("paid", conversation.language)),
+        content=OutboundContent(
+            text=_say("placed", language, number=order.number, pickup=pickup, link=link)
+        ),
+        author="system",
+    )
+
+
+async def _unplaced(
+    session: AsyncSession, conversation: Conversation, payment: dict[str, Any], exc: DomainError
+) -> None:
+    """Compensation: the money is recorded for a refund by staff, the customer told, the
+    chat handed to a person with everything needed to refund or place the order by hand."""
+    charge_id = str(payment.get("telegram_payment_charge_id") or "")
+    recorded = await telegram.record_unplaced(
+        session=session,
+        channel_id=conversation.channel_id,
+        customer_id=conversation.customer_id,
+        charge_id=charge_id,
+        provider_charge_id=payment.get("provider_payment_charge_id"),
+        amount=int(payment.get("total_amount") or 0),
+        currency=str(payment.get("currency") or "XXX"),
+        reason=f"order not placed: {exc.code}: {exc.detail or exc.title}",
+    )
+    await service.send(
+        session=session,
+        conversation_id=conversation.id,
+        content=OutboundContent(text=_say("unplaced", conversation.language)),
         author="system",
     )
     summary = "\n".join(
         [
-            "reason: telegram payment received, place the order",
-            f"telegram_payment_charge_id: {payment.get('telegram_payment_charge_id')}",
+            "reason: telegram payment received, the order could not be placed: REFUND it "
+            "in the payment provider's dashboard, or place the order by hand",
+            f"why: {exc.code}: {exc.detail or exc.title}",
+            f"payment: {recorded.id} ({telegram.REFUND_REQUIRED})",
+            f"telegram_payment_charge_id: {charge_id}",
             f"provider_payment_charge_id: {payment.get('provider_payment_charge_id')}",
             f"amount: {payment.get('total_amount')} {payment.get('currency')}",
             f"cart: {payment.get('invoice_payload')}",
         ]
     )
     await handoff.handoff(
-        session=session, conversation_id=conversation_id, reason="payment", summary=summary
+        session=session, conversation_id=conversation.id, reason="payment", summary=summary
     )
