@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.inventory import ledger, service
@@ -82,27 +83,33 @@ def _read(level: StockLevel, code: str) -> LevelRead:
     )
 
 
-async def _require_location(session: AsyncSession, location_id: uuid.UUID) -> None:
+async def require_location(session: AsyncSession, location_id: uuid.UUID) -> None:
     if await session.scalar(select(Location.id).where(Location.id == location_id)) is None:
         raise NotFound("location not found", field="location_id")
 
 
-async def _add_on_hand(
+async def add_on_hand(
     session: AsyncSession, variant_id: uuid.UUID, location_id: uuid.UUID, delta: int
 ) -> None:
-    """on_hand += delta, creating the level if the variant was never stocked here."""
-    result = await session.execute(
+    """on_hand += delta, creating the level if the variant was never stocked here (two
+    first receipts at once: the one that loses the insert adds to the row the other made)."""
+    bump = (
         update(StockLevel)
         .where(_at(variant_id, location_id))
         .values(on_hand=StockLevel.on_hand + delta)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        await session.execute(
-            insert(StockLevel).values(
-                id=ids.new_id(), variant_id=variant_id, location_id=location_id, on_hand=delta
+    if (await session.execute(bump)).rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(StockLevel).values(
+                    id=ids.new_id(), variant_id=variant_id, location_id=location_id, on_hand=delta
+                )
             )
-        )
+    except IntegrityError:
+        await session.execute(bump)
 
 
 async def set_level(
@@ -111,7 +118,7 @@ async def set_level(
     """Set a counted quantity and/or the expected receipts (``incoming``); with
     ``expected_on_hand`` the count is a compare-and-set that fails with ``stock_mismatch``
     (409) when the stored count differs (and then nothing changes)."""
-    await _require_location(session, data.location_id)
+    await require_location(session, data.location_id)
     if data.on_hand is not None:
         await _set_on_hand(session, data, data.on_hand, actor)
     if data.incoming is not None:
@@ -151,7 +158,7 @@ async def _set_on_hand(
                 field="expected_on_hand",
                 current_on_hand=current.on_hand,
             )
-        await _add_on_hand(session, data.variant_id, data.location_id, on_hand)
+        await add_on_hand(session, data.variant_id, data.location_id, on_hand)
     move = Move(
         data.variant_id, data.location_id, MovementKind.SET, "on_hand",
         on_hand - expected, reason=data.reason, actor=actor,
@@ -173,7 +180,7 @@ async def adjust(*, session: AsyncSession, data: Adjustment, actor: str | None =
     """Add (receipt, found) or remove (damage, shrinkage) stock; on_hand never goes below 0."""
     if data.delta == 0:
         raise ValidationFailed("delta cannot be 0", field="delta")
-    await _require_location(session, data.location_id)
+    await require_location(session, data.location_id)
     result = await session.execute(
         update(StockLevel)
         .where(_at(data.variant_id, data.location_id), StockLevel.on_hand + data.delta >= 0)
@@ -183,7 +190,7 @@ async def adjust(*, session: AsyncSession, data: Adjustment, actor: str | None =
     if result.rowcount == 0:  # type: ignore[attr-defined]
         if data.delta < 0 or await _level_exists(session, data.variant_id, data.location_id):
             raise OutOfStock(data.variant_id, -data.delta, field="delta")
-        await _add_on_hand(session, data.variant_id, data.location_id, data.delta)
+        await add_on_hand(session, data.variant_id, data.location_id, data.delta)
     move = Move(
         data.variant_id, data.location_id, MovementKind.ADJUST, "on_hand", data.delta,
         reason=data.reason, actor=actor,
@@ -203,7 +210,7 @@ async def transfer(
     """Move available stock between two locations in the caller's one transaction."""
     if data.from_location_id == data.to_location_id:
         raise ValidationFailed("source and destination are the same", field="to_location_id")
-    await _require_location(session, data.to_location_id)
+    await require_location(session, data.to_location_id)
     taken = await session.execute(
         update(StockLevel)
         .where(_at(data.variant_id, data.from_location_id), data.quantity <= AVAILABLE)
@@ -211,9 +218,9 @@ async def transfer(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount == 0:  # type: ignore[attr-defined]
-        await _require_location(session, data.from_location_id)
+        await require_location(session, data.from_location_id)
         raise OutOfStock(data.variant_id, data.quantity)
-    await _add_on_hand(session, data.variant_id, data.to_location_id, data.quantity)
+    await add_on_hand(session, data.variant_id, data.to_location_id, data.quantity)
     reference = f"transfer:{ids.new_id()}"
     v, q = data.variant_id, data.quantity
     await ledger.record(

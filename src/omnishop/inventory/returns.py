@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.inventory import ledger
+from omnishop.inventory import ledger, operations
 from omnishop.inventory.events import StockChanged
 from omnishop.inventory.ledger import Move
-from omnishop.inventory.models import Location, MovementKind, StockLevel
-from omnishop.kernel import ids, outbox
-from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.inventory.models import MovementKind
+from omnishop.kernel import outbox
+from omnishop.kernel.errors import ValidationFailed
 
 
 async def restock_returned(
@@ -29,20 +28,8 @@ async def restock_returned(
     """Put ``quantity`` returned units back on hand (and on sale) at ``location_id``."""
     if quantity <= 0:
         raise ValidationFailed("quantity must be positive", field="quantity")
-    if await session.scalar(select(Location.id).where(Location.id == location_id)) is None:
-        raise NotFound("location not found", field="location_id")
-    done = await session.execute(
-        update(StockLevel)
-        .where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
-        .values(on_hand=StockLevel.on_hand + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount == 0:  # type: ignore[attr-defined]
-        await session.execute(
-            insert(StockLevel).values(
-                id=ids.new_id(), variant_id=variant_id, location_id=location_id, on_hand=quantity
-            )
-        )
+    await operations.require_location(session, location_id)
+    await operations.add_on_hand(session, variant_id, location_id, quantity)
     await ledger.record(
         session,
         [
