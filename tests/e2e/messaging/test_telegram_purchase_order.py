@@ -165,6 +165,7 @@ async def test_a_telegram_purchase_places_the_order_once(
     order = listed.json()["data"][0]
     shown = (await chat.get(f"/api/v1/staff/orders/{order['id']}", headers=reader)).json()
     assert shown["payment_method"] == "telegram"
+    assert (shown["payment_status"], shown["status"]) == ("paid", "paid")  # via PaymentCaptured
     assert shown["total"] == 250000 and shown["currency"] == "RUB"
     assert shown["delivery"]["kind"] == "pickup"
     assert shown["delivery"]["pickup_location_id"] == str(store)
@@ -240,3 +241,10 @@ async def test_a_payment_that_does_not_match_the_cart_is_flagged_for_a_refund(
             )
         )
         assert level is not None and level.committed == 0
+
+    # The public checkout cannot claim a Telegram charge for the (still open) cart.
+    forged = {"payment": {"method": "telegram", "token": "tg-charge-forged"}}
+    refused = await chat.post(f"/api/v1/carts/{invoice['payload']}/complete", json=forged)
+    assert refused.status_code == 422, refused.text
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == 0
