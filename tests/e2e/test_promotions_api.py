@@ -297,3 +297,34 @@ async def test_a_gift_is_held_like_a_line_and_placed_at_zero_price(
             )
         )
         assert level is not None and (level.reserved, level.committed) == (1, 1)
+
+
+async def test_a_returning_buyer_promotion_waits_for_the_first_kept_order(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    psp_store: str,
+    api_key: MakeKey,
+) -> None:
+    staff = await api_key(*STAFF)
+    s = await shop(sessions)
+    await promotion(
+        client, staff, name="Welcome back", reward="percent_order", value="5",
+        segments=["returning"],
+    )  # fmt: skip
+    unknown = await client.post(
+        PROMOS, json={"name": "VIP", "reward": "percent_order", "value": "5", "segments": ["vip"]},
+        headers=staff,
+    )  # fmt: skip
+    first = await ready_cart(client, s)  # anna@example.com, no earlier order
+    before = (await client.get(f"{CARTS}/{first}")).json()
+    paid = await pay(client, first, {"method": "card", "token": await card_token()})
+    second = await ready_cart(client, s)
+    after = (await client.get(f"{CARTS}/{second}")).json()
+
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "validation_failed")
+    assert before["discount"]["amount"] == 0
+    rejected = [p["name"] for p in before["promotions_rejected"]]
+    assert "Welcome back" in rejected
+    assert paid.status_code == 200, paid.text
+    assert [p["name"] for p in after["promotions"]] == ["Welcome back"]
+    assert after["discount"]["amount"] == 12_500  # 5% of the 2 500 ₽ kettle

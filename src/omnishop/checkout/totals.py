@@ -19,7 +19,8 @@ Seams other domains fill in (each returns zero until filled and is marked ``SEAM
 - ``_points``: loyalty points the buyer spends (C, through ``loyalty.service``). Receives what
   is payable before points; returns ``(points, amount)`` with ``amount <= payable``.
 - ``_tier``: the customer's loyalty tier code (C), used by promotion conditions.
-- ``_segments``: the customer's segment tags (marketing, later), used by promotion conditions.
+- segments: behavioural customer segments (``pricing.segment_rules``) from the purchase
+  history, used by promotion conditions.
 
 ``CartTotals`` is frozen and serialisable (``as_json`` / ``from_json``): completion stores the
 totals the payment was created for on the cart, and the order is placed from that snapshot,
@@ -43,7 +44,7 @@ from omnishop.kernel.money import Money
 from omnishop.loyalty import service as loyalty
 from omnishop.orders import purchases
 from omnishop.pricing import promotion_rules as promo
-from omnishop.pricing import promotion_service
+from omnishop.pricing import promotion_service, segment_rules
 from omnishop.pricing import taxes as tax_service
 from omnishop.pricing.tax_schemas import TaxableLine
 
@@ -255,14 +256,24 @@ async def _facts(
         )
         for ln in lines
     )
+    now = clock.now()
+    bought = await purchases.history(
+        session=session, cart_id=cart.id, customer_id=cart.customer_id, email=cart.email,
+        phone=cart.phone, now=now,
+    )  # fmt: skip
     return promo.CartFacts(
         currency=cart.currency,
         channel=channel.code,
-        now=clock.now(),
+        now=now,
         customer_key=customer_key(cart),
         tier=await _tier(session, cart),
-        segments=await _segments(session, cart),
-        first_order=await _first_order(session, cart),
+        segments=segment_rules.segments_of(
+            kept_orders=bought.kept,
+            kept_last_year=bought.kept_last_year,
+            last_order_at=bought.last_kept_at,
+            now=now,
+        ),
+        first_order=bought.orders == 0,
         lines=line_facts,
         shipping=int((cart.delivery or {}).get("amount") or 0),
     )
@@ -290,22 +301,9 @@ async def _products(
     }
 
 
-async def _first_order(session: AsyncSession, cart: Cart) -> bool:
-    """No earlier order by this customer (or, for a guest, by this email or phone)."""
-    return await purchases.is_first_order(
-        session=session, cart_id=cart.id, customer_id=cart.customer_id, email=cart.email,
-        phone=cart.phone,
-    )  # fmt: skip
-
-
 async def _tier(session: AsyncSession, cart: Cart) -> str | None:
     """The customer's loyalty tier code, e.g. "gold"; None for no tier (or a guest)."""
     return await loyalty.tier_code(session=session, customer_id=cart.customer_id)
-
-
-async def _segments(session: AsyncSession, cart: Cart) -> frozenset[str]:
-    """SEAM (marketing): the customer's segment tags."""
-    return frozenset()
 
 
 async def _taxes(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +13,7 @@ from omnishop.catalog import facts as catalog
 from omnishop.kernel.errors import NotFound
 from omnishop.orders.models import Order, OrderLine
 from omnishop.orders.rules import OrderStatus
+from omnishop.pricing.segment_rules import YEAR
 
 # An order counts as received once delivered; a completed order (e.g. a store sale handed
 # over at the counter, or a delivered one closed later) was received as well.
@@ -45,16 +48,27 @@ async def channel_of(*, session: AsyncSession, order_id: uuid.UUID) -> uuid.UUID
     return channel_id
 
 
-async def is_first_order(
+@dataclass(frozen=True)
+class PurchaseHistory:
+    """A buyer's earlier orders (from carts other than the one being priced)."""
+
+    orders: int  # any state: a first-order promotion is for buyers who never ordered
+    kept: int  # not canceled
+    kept_last_year: int
+    last_kept_at: datetime | None
+
+
+async def history(
     *,
     session: AsyncSession,
     cart_id: uuid.UUID,
     customer_id: uuid.UUID | None,
     email: str | None,
     phone: str | None,
-) -> bool:
-    """No order from another cart by this customer (or, for a guest, by this email or phone):
-    what a first-order promotion asks."""
+    now: datetime,
+) -> PurchaseHistory:
+    """Earlier orders of this customer (or, for a guest, of this email or phone), counted in
+    one query: what first-order promotions and customer segments ask."""
     if customer_id is not None:
         where = Order.customer_id == customer_id
     elif email or phone:
@@ -65,6 +79,16 @@ async def is_first_order(
             conds.append(Order.phone == phone)
         where = or_(*conds)
     else:
-        return True
-    found = await session.scalar(select(Order.id).where(where, Order.cart_id != cart_id).limit(1))
-    return found is None
+        return PurchaseHistory(orders=0, kept=0, kept_last_year=0, last_kept_at=None)
+    kept = Order.status != OrderStatus.CANCELED.value
+    row = (
+        await session.execute(
+            select(
+                func.count(Order.id),
+                func.count(Order.id).filter(kept),
+                func.count(Order.id).filter(kept, Order.placed_at >= now - YEAR),
+                func.max(Order.placed_at).filter(kept),
+            ).where(where, Order.cart_id != cart_id)
+        )
+    ).one()
+    return PurchaseHistory(orders=row[0], kept=row[1], kept_last_year=row[2], last_kept_at=row[3])

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from omnishop.pricing.promotion_rules import Reward
+from omnishop.pricing.segment_rules import Segment
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{3,64}$")]
@@ -34,7 +35,7 @@ class PromotionFields(Strict):
     exclusive: bool | None = None
     needs_voucher: bool | None = None
     tiers: Annotated[list[Tag], Field(max_length=50)] | None = None
-    segments: Annotated[list[Tag], Field(max_length=50)] | None = None
+    segments: Annotated[list[Segment], Field(max_length=50)] | None = None
     category_ids: Annotated[list[uuid.UUID], Field(max_length=500)] | None = None
     product_ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
     min_subtotal: Minor | None = None
