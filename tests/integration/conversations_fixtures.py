@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
 from omnishop.conversations import wire
+from omnishop.conversations.bot import jobs as bot_jobs
+from omnishop.conversations.events import MessageReceived
 from omnishop.conversations.wire import InboundMessage
 from omnishop.customers import staff
-from omnishop.kernel import clock
+from omnishop.kernel import clock, events
 
 _ids = itertools.count(1)
 
@@ -82,3 +86,18 @@ async def operator(session: AsyncSession, name: str = "op") -> uuid.UUID:
         password="a-long-enough-password-1",
     )
     return user.id
+
+
+@pytest.fixture
+def without_bot() -> Iterator[None]:
+    """The domain's own behaviour, without the bot answering every received message (the
+    bot has its own tests); whichever test first built the app registered it globally."""
+    handlers = events.HANDLERS.setdefault(MessageReceived.topic, [])
+    present = bot_jobs.reply in handlers
+    if present:
+        handlers.remove(bot_jobs.reply)
+    try:
+        yield
+    finally:
+        if present:
+            handlers.append(bot_jobs.reply)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,6 +18,8 @@ from omnishop.kernel import clock, outbox
 from omnishop.kernel.db import make_sessionmaker, unit_of_work
 from omnishop.kernel.outbox import OutboxEvent
 from tests.integration.conversations_fixtures import channel, inbound, operator
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 CHATS = 6
 WORKERS = 8

@@ -19,7 +19,14 @@ from omnishop.kernel import clock, outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import NotFound
 from omnishop.kernel.outbox import OutboxEvent
-from tests.integration.conversations_fixtures import FakeSender, channel, inbound, operator
+from tests.integration.conversations_fixtures import (
+    FakeSender,
+    channel,
+    inbound,
+    operator,
+)
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 Sessions = async_sessionmaker[AsyncSession]
 __all__ = ["jobs"]  # registers the handlers

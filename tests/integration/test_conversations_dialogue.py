@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.conversations import dialogue, service
 from omnishop.conversations.dialogue import Flow
 from omnishop.kernel import clock
 from tests.integration.conversations_fixtures import channel, inbound
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 
 async def test_a_half_done_flow_resumes_after_a_topic_switch(session: AsyncSession) -> None:

@@ -14,7 +14,14 @@ from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import Conflict
 from omnishop.kernel.outbox import OutboxEvent
-from tests.integration.conversations_fixtures import FakeSender, channel, inbound, operator
+from tests.integration.conversations_fixtures import (
+    FakeSender,
+    channel,
+    inbound,
+    operator,
+)
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 __all__ = ["jobs"]
 

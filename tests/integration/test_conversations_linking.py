@@ -3,6 +3,7 @@ customer only when the one-time code sent there comes back."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +16,8 @@ from omnishop.customers.models import Customer
 from omnishop.kernel import outbox
 from omnishop.kernel.db import unit_of_work
 from tests.integration.conversations_fixtures import channel, inbound
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 KEY = "test-secret"
 __all__ = ["customer_jobs"]  # delivers the codes

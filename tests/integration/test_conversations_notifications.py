@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +30,8 @@ from omnishop.orders.events import OrderPaid
 from tests.integration.conversations_fixtures import channel, inbound
 from tests.integration.test_cart_fixtures import open_shop
 from tests.integration.test_orders_service import make_draft, shop
+
+pytestmark = pytest.mark.usefixtures("without_bot")
 
 NOON_UTC = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 

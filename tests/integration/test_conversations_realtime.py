@@ -15,6 +15,8 @@ from omnishop.kernel import outbox, realtime
 from omnishop.kernel.db import unit_of_work
 from tests.integration.conversations_fixtures import channel, inbound
 
+pytestmark = pytest.mark.usefixtures("without_bot")
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 __all__ = ["jobs"]
 
