@@ -206,6 +206,38 @@ async def test_a_telegram_purchase_places_the_order_once(
         )
         assert level is not None and level.committed == 1
 
+    # The same invoice paid a second time (another charge): no second order; the money is
+    # recorded for a refund by staff and the chat goes to a person.
+    mark = len(platforms.calls)
+    twice = paid | {"telegram_payment_charge_id": "tg-charge-order-2"}
+    await deliver(chat, sessions, payment_update(7903, twice))
+    assert any("не удалось" in x for x in texts(platforms, mark))
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == 1
+        second = await session.scalar(select(Payment).where(Payment.token == "tg-charge-order-2"))
+        assert second is not None and second.failure_code == "refund_required"
+        assert second.order_id is None
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.external_sender_id == str(USER["id"]))
+        )
+        assert conversation is not None and conversation.status == QUEUED
+        assert "tg-charge-order-2" in (conversation.handoff_summary or "")
+
+
+async def test_a_payment_for_an_unknown_cart_is_recorded_and_handed_on(
+    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms
+) -> None:
+    paid = {
+        "currency": "RUB", "total_amount": 250000, "invoice_payload": "no-such-cart-token",
+        "telegram_payment_charge_id": "tg-charge-lost", "provider_payment_charge_id": "psp-3",
+    }  # fmt: skip
+    await deliver(chat, sessions, payment_update(7921, paid))
+    async with sessions() as session:
+        recorded = await session.scalar(select(Payment).where(Payment.token == "tg-charge-lost"))
+        assert recorded is not None and recorded.failure_code == "refund_required"
+        assert recorded.amount == 250000 and "not_found" in (recorded.failure_message or "")
+        assert await session.scalar(select(func.count()).select_from(Order)) == 0
+
 
 async def test_a_payment_that_does_not_match_the_cart_is_flagged_for_a_refund(
     chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms
