@@ -1,44 +1,13 @@
-"""``GET/POST /webhooks/messenger/{channel}``: the subscription handshake, then signed updates."""
+"""``GET/POST /webhooks/messenger/{channel}`` (Meta's webhook protocol: messaging.meta_routes)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import PlainTextResponse, Response
-
-from omnishop.messaging import common
 from omnishop.messaging.messenger.parse import parse
-from omnishop.messaging.messenger.verify import SIGNATURE_HEADER, challenge, verify_signature
+from omnishop.messaging.meta_routes import meta_router
 
-router = APIRouter(tags=["messaging"])
-CODE = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-@router.get("/webhooks/messenger/{channel}", include_in_schema=False)
-async def messenger_subscribe(
-    request: Request,
-    channel: Annotated[str, CODE],
-    mode: Annotated[str | None, Query(alias="hub.mode", max_length=40)] = None,
-    token: Annotated[str | None, Query(alias="hub.verify_token", max_length=500)] = None,
-    hub_challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
-) -> PlainTextResponse:
-    settings = common.settings_of(request)
-    await common.check_channel(request, platform="messenger", channel_code=channel)
-    answer = challenge(mode, token, hub_challenge, verify_token=settings.messenger_verify_token)
-    return PlainTextResponse(answer)
-
-
-@router.post("/webhooks/messenger/{channel}", include_in_schema=False)
-async def messenger_webhook(
-    request: Request,
-    channel: Annotated[str, CODE],
-    signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
-) -> Response:
-    settings = common.settings_of(request)
-    body = await common.raw_body(request)
-    verify_signature(body, signature, app_secret=settings.messenger_app_secret)
-    messages = parse(common.json_object(body), channel_code=channel)
-    messages = common.fresh(messages, max_age=common.max_age(settings))
-    await common.accept(request, platform="messenger", channel_code=channel, messages=messages)
-    return Response(status_code=200)
+router = meta_router(
+    "messenger",
+    parse,
+    verify_token=lambda s: s.messenger_verify_token,
+    app_secret=lambda s: s.messenger_app_secret,
+)
