@@ -43,8 +43,11 @@ DATE = int(RECORDED_AT.timestamp())
 _ids = itertools.count(1)
 
 
-async def stock_the_bot(sessions: Sessions) -> tuple[Any, Any]:
-    """The ``telegram`` channel sells a kettle (2 500 ₽): 3 at the Arbat pickup store."""
+async def stock_the_bot(
+    sessions: Sessions, *, in_store: int = 3, in_warehouse: int = 0
+) -> tuple[Any, Any]:
+    """The ``telegram`` channel sells a kettle (2 500 ₽): 3 at the Arbat pickup store (and,
+    when asked, some in a warehouse, which is no pickup point)."""
     async with unit_of_work(sessions) as session:
         channel = await channels.get_by_code(session=session, code="telegram")
         kettle = await product(session, channel, "tg-kettle", "Чайник", 1200, 250000)
@@ -57,8 +60,20 @@ async def stock_the_bot(sessions: Sessions) -> tuple[Any, Any]:
             ),
         )  # fmt: skip
         await inventory.set_on_hand(
-            session=session, variant_id=kettle, location_id=store.id, quantity=3
+            session=session, variant_id=kettle, location_id=store.id, quantity=in_store
         )
+        if in_warehouse:
+            warehouse = await inventory.create_location(
+                session=session,
+                data=LocationCreate(
+                    code="tg-wh", name="Склад", kind=LocationKind.WAREHOUSE, country="RU",
+                    priority=0,
+                ),
+            )  # fmt: skip
+            await inventory.set_on_hand(
+                session=session, variant_id=kettle, location_id=warehouse.id,
+                quantity=in_warehouse,
+            )  # fmt: skip
         await search_index.reindex_all(session)
     await outbox.drain(sessions)
     return kettle, store.id
@@ -280,3 +295,22 @@ async def test_a_payment_that_does_not_match_the_cart_is_flagged_for_a_refund(
     assert refused.status_code == 422, refused.text
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+async def test_no_pickup_point_holding_the_items_refuses_the_payment_before_it_is_taken(
+    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms
+) -> None:
+    await stock_the_bot(sessions, in_store=0, in_warehouse=5)
+    invoice = await invoice_for_a_kettle(chat, sessions, platforms)
+    mark = len(platforms.calls)
+    query = {
+        "id": "pcq-no-store", "from": USER, "currency": "RUB", "total_amount": 250000,
+        "invoice_payload": invoice["payload"],
+    }  # fmt: skip
+    await deliver(chat, sessions, {"update_id": 7930, "pre_checkout_query": query})
+    answer = next(c for c in platforms.calls[mark:] if c.path.endswith("/answerPreCheckoutQuery"))
+    assert answer.json is not None
+    assert (answer.json["pre_checkout_query_id"], answer.json["ok"]) == ("pcq-no-store", False)
+    assert answer.json["error_message"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Payment)) == 0

@@ -53,8 +53,9 @@ async def _held(session: AsyncSession, cart: CartView) -> bool:
 async def pre_checkout(
     *, session: AsyncSession, conversation_id: uuid.UUID, message_id: uuid.UUID
 ) -> None:
-    """Answer one pre_checkout_query: ok only for an open cart whose units are all held and
-    whose lines still cost what the invoice said."""
+    """Answer one pre_checkout_query: ok only for an open cart whose units are all held (at
+    the pickup point, chosen here when the customer has not) and whose lines still cost what
+    the invoice said."""
     conversation = await session.get(Conversation, conversation_id)
     message = await session.get(Message, message_id)
     if conversation is None or message is None:
@@ -71,6 +72,12 @@ async def pre_checkout(
         cart = None
     held = cart is not None and cart.state == CartState.OPEN and await _held(session, cart)
     if held and cart is not None:
+        # The pickup point is settled now, before Telegram takes the money: a store that
+        # cannot hold every unit refuses the payment instead of a refund after it.
+        try:
+            await _pickup(session, conversation, cart)
+        except DomainError:
+            held = False
         cart = await checkout.get_cart(session=session, token=cart.token)
     verdict = rules.pre_checkout_verdict(
         cart_open=cart is not None and cart.state == CartState.OPEN,
