@@ -24,6 +24,8 @@ class Payment(IdMixin, TimestampMixin, Base):
             "refunded_amount + refund_pending <= captured_amount", name="refunds_within_capture"
         ),
         Index("ix_payments_unattached", "order_id", "status", "created_at"),
+        # A Telegram charge is found by its telegram_payment_charge_id (payments.telegram).
+        Index("ix_payments_provider_token", "provider", "token"),
     )
 
     reference: Mapped[str] = mapped_column(String(200), index=True)
