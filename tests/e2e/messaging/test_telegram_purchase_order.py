@@ -126,7 +126,7 @@ def texts(platforms: FakePlatforms, since: int) -> list[str]:
 
 
 async def invoice_for_a_kettle(
-    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms
+    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms, total: int = 250000
 ) -> dict[str, Any]:
     """search → card → add → checkout: the sendInvoice Telegram received."""
     mark = len(platforms.calls)
@@ -140,16 +140,20 @@ async def invoice_for_a_kettle(
     await deliver(chat, sessions, button_update("bot:checkout"))
     invoice = next(c.json for c in platforms.calls[mark:] if c.path.endswith("/sendInvoice"))
     assert invoice["chat_id"] == str(USER["id"]) and invoice["currency"] == "RUB"
-    assert sum(p["amount"] for p in invoice["prices"]) == 250000
+    assert sum(p["amount"] for p in invoice["prices"]) == total
     return dict(invoice)
 
 
 async def pre_checkout(
-    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms, invoice: dict[str, Any]
+    chat: httpx.AsyncClient,
+    sessions: Sessions,
+    platforms: FakePlatforms,
+    invoice: dict[str, Any],
+    total: int = 250000,
 ) -> None:
     mark = len(platforms.calls)
     query = {
-        "id": "pcq-order-1", "from": USER, "currency": "RUB", "total_amount": 250000,
+        "id": "pcq-order-1", "from": USER, "currency": "RUB", "total_amount": total,
         "invoice_payload": invoice["payload"],
     }  # fmt: skip
     await deliver(chat, sessions, {"update_id": 7800, "pre_checkout_query": query})
@@ -314,3 +318,36 @@ async def test_no_pickup_point_holding_the_items_refuses_the_payment_before_it_i
     assert answer.json["error_message"]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+async def test_a_discounted_cart_is_invoiced_at_its_discounted_total_and_placed(
+    chat: httpx.AsyncClient, sessions: Sessions, platforms: FakePlatforms, api_key: MakeKey
+) -> None:
+    """A 10 % Telegram promotion: the invoice bills what completion charges (the kettle and
+    a negative discount component), so the paid amount places the order."""
+    await stock_the_bot(sessions)
+    staff = await api_key("pricing:write", "catalog:read")
+    made = await chat.post(
+        "/api/v1/promotions",
+        json={"name": "TG10", "reward": "percent_order", "value": "10", "channels": ["telegram"]},
+        headers=staff,
+    )
+    assert made.status_code == 201, made.text
+
+    invoice = await invoice_for_a_kettle(chat, sessions, platforms, total=225000)
+    await pre_checkout(chat, sessions, platforms, invoice, total=225000)
+    paid = {
+        "currency": "RUB", "total_amount": 225000, "invoice_payload": invoice["payload"],
+        "telegram_payment_charge_id": "tg-charge-discounted",
+        "provider_payment_charge_id": "psp-discounted",
+    }  # fmt: skip
+    await deliver(chat, sessions, payment_update(7950, paid))
+
+    assert [p["amount"] for p in invoice["prices"]] == [250000, -25000]
+    reader = await api_key("orders:read")
+    listed = await chat.get("/api/v1/staff/orders", params={"channel": "telegram"}, headers=reader)
+    orders = listed.json()["data"]
+    assert len(orders) == 1
+    shown = (await chat.get(f"/api/v1/staff/orders/{orders[0]['id']}", headers=reader)).json()
+    assert (shown["total"], shown["discount_amount"]) == (225000, 25000)
+    assert shown["payment_status"] == "paid"

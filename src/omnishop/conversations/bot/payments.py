@@ -17,7 +17,7 @@ from omnishop.checkout import collected
 from omnishop.checkout import service as checkout
 from omnishop.checkout.completion_errors import CartNotReady
 from omnishop.checkout.models import CartState
-from omnishop.checkout.schemas import CartUpdate, CartView
+from omnishop.checkout.schemas import CartUpdate, CartView, MoneyView
 from omnishop.conversations import handoff, service
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.texts import t
@@ -31,8 +31,30 @@ from omnishop.payments import telegram
 
 
 def invoice_total(cart: CartView) -> int:
-    """What the invoice bills: the sum of the line totals (minor units)."""
-    return sum(line.line_total.amount for line in cart.lines)
+    """What the invoice bills: the cart's total, what completion charges (minor units)."""
+    return cart.total.amount
+
+
+def invoice_prices(cart: CartView, language: str) -> tuple[tuple[str, int], ...]:
+    """Telegram's price breakdown: the lines, then what checkout.totals added or took off
+    (a discount and points as negative components, as the Bot API allows). It always sums
+    to the cart's total; if a component the cart does not itemise made up the difference,
+    one "Total" component is billed instead, never a wrong amount."""
+    parts = [(line.name[:32], line.line_total.amount) for line in cart.lines]
+
+    def add(key: str, money: MoneyView | None, sign: int = 1) -> None:
+        if money is not None and money.amount:
+            parts.append((t(key, language)[:32], sign * money.amount))
+
+    add("invoice.discount", cart.discount, -1)
+    add("invoice.shipping", cart.shipping)
+    if not cart.tax_included:
+        add("invoice.tax", cart.tax)
+    add("invoice.duties", cart.duties)
+    add("invoice.points", cart.points_amount, -1)
+    if sum(amount for _, amount in parts) != cart.total.amount:
+        return ((t("invoice.total", language), cart.total.amount),)
+    return tuple(parts)
 
 
 async def _held(session: AsyncSession, cart: CartView) -> bool:

@@ -17,6 +17,7 @@ from omnishop.channels.models import Channel
 from omnishop.checkout import service as checkout
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartView
+from omnishop.conversations.bot import payments as bot_payments
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import Conversation, DialogueState
@@ -297,7 +298,7 @@ async def pay(turn: Turn) -> None:
                 description=", ".join(f"{x.name} × {x.quantity}" for x in cart.lines)[:255],
                 payload=cart.token,
                 currency=cart.currency,
-                prices=tuple((x.name[:32], x.line_total.amount) for x in cart.lines),
+                prices=bot_payments.invoice_prices(cart, turn.language),
             )
         )
         return

@@ -78,6 +78,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "pay": {"ru": "Оплатить", "en": "Pay", "ka": "გადახდა"},
     "invoice.title": {"ru": "Заказ", "en": "Order", "ka": "შეკვეთა"},
+    "invoice.discount": {"ru": "Скидка", "en": "Discount", "ka": "ფასდაკლება"},
+    "invoice.shipping": {"ru": "Доставка", "en": "Delivery", "ka": "მიწოდება"},
+    "invoice.tax": {"ru": "Налог", "en": "Tax", "ka": "გადასახადი"},
+    "invoice.duties": {"ru": "Пошлины", "en": "Duties", "ka": "ბაჟი"},
+    "invoice.points": {"ru": "Оплата баллами", "en": "Paid with points", "ka": "ქულებით"},
+    "invoice.total": {"ru": "Итого", "en": "Total", "ka": "სულ"},
     "ask.order": {
         "ru": "Напишите номер заказа (например, WEB-000123).",
         "en": "What is the order number (e.g. WEB-000123)?",
