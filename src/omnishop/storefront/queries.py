@@ -25,7 +25,7 @@ from omnishop.kernel.errors import NotFound
 from omnishop.kernel.money import Money
 from omnishop.pricing import service as pricing
 from omnishop.search import service as search
-from omnishop.search.schemas import ProductSummary, SearchQuery
+from omnishop.search.schemas import Facets, ProductSummary, SearchQuery
 from omnishop.storefront.page_cache import PageCache
 
 GRID_SIZE = 24
@@ -77,6 +77,7 @@ class Listing:
     next_cursor: str | None
     total: int | None  # over all pages; known on the first page only
     corrected_query: str | None  # "did you mean": the query as it was searched
+    facets: Facets | None = None  # counts for the filter panel: on the first page only
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ async def listing(
         next_cursor=page.next_cursor,
         total=page.facets.total if page.facets else None,
         corrected_query=page.corrected_query,
+        facets=page.facets,
     )
 
 

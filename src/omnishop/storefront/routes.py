@@ -22,7 +22,7 @@ from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.kernel.runtime import Database
 from omnishop.reviews import service as reviews
 from omnishop.search.schemas import SearchQuery, Sort
-from omnishop.storefront import buy_queries, csrf, queries, seo
+from omnishop.storefront import buy_queries, csrf, filters, queries, seo
 from omnishop.storefront.i18n import environment, pick_locale
 from omnishop.storefront.messages import message_key
 from omnishop.storefront.page_cache import page_cache
@@ -169,12 +169,16 @@ def bad_request(request: Request) -> HTMLResponse:
     return render(request, locale, "bad_request.html", {}, status=400)
 
 
-def listing_query(request: Request, *, default_sort: str | None = None) -> SearchQuery:
+def listing_query(
+    request: Request, *, default_sort: str | None = None, currency: str | None = None
+) -> SearchQuery:
     """A grid's query from the address bar, forgiving by design: a page is reached by links
     people edit and share, so an unknown sort or a non-numeric limit falls back to the
     default instead of failing. Only a broken cursor is an error (400 page): it cannot be
-    guessed."""
+    guessed. With ``currency`` (a filtered grid) also a price range and attribute values
+    (see ``filters``)."""
     params = request.query_params
+    chosen = filters.parse(params.multi_items(), currency)
     sort = params.get("sort") or default_sort
     limit = params.get("limit", "")
     q = (params.get("q") or "").strip()[:200]
@@ -185,6 +189,9 @@ def listing_query(request: Request, *, default_sort: str | None = None) -> Searc
         cursor=params.get("cursor") or None,
         limit=int(limit) if limit.isdigit() and 1 <= int(limit) <= 100 else queries.GRID_SIZE,
         facets=False,
+        price_min=chosen.price_min,
+        price_max=chosen.price_max,
+        attributes=chosen.attributes,
     )
 
 
@@ -199,6 +206,27 @@ def _listing_context(request: Request, query: SearchQuery) -> dict[str, Any]:
         "sorts": PAGE_SORTS,
         "keep": {k: v for k, v in request.query_params.items() if k in {"lang", "channel"}},
     }
+
+
+def _panel(
+    request: Request, query: SearchQuery, currency: str, grid: queries.Listing
+) -> filters.Panel:
+    """The filter panel of a category or search grid (counts from the facets the search
+    already computed for the first page: no query of its own)."""
+    facets = grid.facets
+    counted = (
+        {code: [(v.value, v.count) for v in values] for code, values in facets.attributes.items()}
+        if facets
+        else None
+    )
+    return filters.panel(
+        request.url.path,
+        request.query_params.multi_items(),
+        filters.Chosen(query.price_min, query.price_max, query.attributes),
+        currency,
+        counted,
+        (facets.price.min, facets.price.max) if facets else (None, None),
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -234,7 +262,8 @@ async def home(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResp
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 async def category(request: Request, slug: str, session: SessionDep, shop: ShopDep) -> HTMLResponse:
-    query = listing_query(request).model_copy(update={"q": None, "facets": True})
+    currency = shop.channel.currency
+    query = listing_query(request, currency=currency).model_copy(update={"q": None, "facets": True})
     node, breadcrumb, grid = await queries.category_page(
         session=session, channel=shop.channel, locale=shop.locale, slug=slug, query=query
     )
@@ -251,13 +280,15 @@ async def category(request: Request, slug: str, session: SessionDep, shop: ShopD
             "canonical": seo.canonical(request.url, shop.locale),
             "alternates": seo.alternates(request.url.replace(query="")),
             **_listing_context(request, query),
+            "panel": _panel(request, query, currency, grid),
         },
     )
 
 
 @router.get("/search", response_class=HTMLResponse)
 async def search(request: Request, session: SessionDep, shop: ShopDep) -> HTMLResponse:
-    query = listing_query(request).model_copy(update={"facets": True})
+    currency = shop.channel.currency
+    query = listing_query(request, currency=currency).model_copy(update={"facets": True})
     found, roots, newest = await queries.search_page(
         session=session, channel=shop.channel, locale=shop.locale, query=query
     )
@@ -274,6 +305,7 @@ async def search(request: Request, session: SessionDep, shop: ShopDep) -> HTMLRe
             "newest": newest,
             "next_url": _next_url(request, found.next_cursor),
             **_listing_context(request, query),
+            "panel": _panel(request, query, currency, found),
             "sorts": ("relevance", *PAGE_SORTS),
         },
     )
