@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from omnishop.catalog import service as catalog
+from omnishop.catalog.models import Attribute
 from omnishop.catalog.schemas import CategoryCreate, PublicationIn, TranslationIn
 from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
@@ -65,9 +66,8 @@ async def phone_shop(sessions: async_sessionmaker[AsyncSession]) -> None:
             data=LocationCreate(code="main", name="Main", kind="warehouse", country="RU"),
         )
         for slug, colour, brand, price, stock in PHONES:
-            pid, vid = await _product(
-                session, slug, slug, slug, phones.id, {"color": colour, "brand": brand}
-            )
+            attributes = {"color": colour, "brand": brand, "model": slug.upper()}
+            pid, vid = await _product(session, slug, slug, slug, phones.id, attributes)
             await pricing.set_price(
                 session=session, variant_id=vid, channel_id=web.id, amount=price
             )
@@ -77,6 +77,18 @@ async def phone_shop(sessions: async_sessionmaker[AsyncSession]) -> None:
             await catalog.publish(
                 session=session, product_id=pid, channel_id=web.id, data=PublicationIn()
             )
+        # Named by staff: brand first; "model" is not offered as a filter.
+        session.add_all(
+            [
+                Attribute(code="brand", names={"ru": "Бренд", "en": "Brand"}, position=0),
+                Attribute(
+                    code="color",
+                    names={"ru": "Цвет", "en": "Colour", "ka": "ფერი"},
+                    position=1,
+                ),
+                Attribute(code="model", names={"en": "Model"}, filterable=False),
+            ]
+        )
     await outbox.drain(sessions)
     facets.invalidate()
 
@@ -146,6 +158,22 @@ async def test_an_attribute_checkbox_narrows_the_grid_and_shows_counts(
     assert 'value="green"' not in blue.text  # only values present in the result set
     # different attributes AND
     assert cards(blue_zeta) == {"blue-zeta"}
+
+
+async def test_attributes_are_named_and_ordered_as_staff_set_them_up(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await phone_shop(sessions)
+
+    en = await client.get("/c/phones", params={"lang": "en", "a.color": "red"})
+    ka = await client.get("/c/phones", params={"lang": "ka"})
+
+    legends = re.findall(r"<legend>([^<]+)</legend>", en.text)
+    assert legends == ["Price, RUB", "Brand", "Colour"]
+    assert 'name="a.model"' not in en.text  # not filterable
+    assert "Colour: red" in en.text  # the chip
+    assert "<legend>ფერი</legend>" in ka.text
+    assert "<legend>Бренд</legend>" in ka.text  # no Georgian name: the channel's locale
 
 
 async def test_two_values_of_one_attribute_widen_the_grid(

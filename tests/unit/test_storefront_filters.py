@@ -117,3 +117,21 @@ def test_any_parameters_parse_into_something_the_search_accepts(
 @given(st.integers(min_value=0, max_value=10**15), st.sampled_from(["RUB", "EUR", "JPY"]))
 def test_major_and_minor_round_trip(amount: int, currency: str) -> None:
     assert filters.to_minor(filters.to_major(amount, currency), currency) == amount
+
+
+def test_groups_use_staff_names_order_and_hide_unfilterable_attributes() -> None:
+    labels = {
+        "size": filters.Label("Размер", True, 0),
+        "color": filters.Label("Цвет", True, 1),
+        "model": filters.Label("", False, 2),
+    }
+    counted = {"color": [("red", 1)], "model": [("X1", 1)], "size": [("xl", 1)], "ram": [("8", 1)]}
+    groups = filters.groups(counted, Chosen(), labels)
+    assert [(g.code, g.label) for g in groups] == [
+        ("ram", "Ram"),
+        ("size", "Размер"),
+        ("color", "Цвет"),
+    ]
+    # a hidden attribute chosen in the address is still shown, so it can be unticked
+    chosen = Chosen(attributes={"model": ["X1"]})
+    assert "model" in [g.code for g in filters.groups(counted, chosen, labels)]

@@ -101,7 +101,11 @@ def _without(params: list[tuple[str, str]], drop: set[tuple[str, str | None]]) -
 
 
 def chips(
-    path: str, params: list[tuple[str, str]], chosen: Chosen, currency: str | None
+    path: str,
+    params: list[tuple[str, str]],
+    chosen: Chosen,
+    currency: str | None,
+    labels: dict[str, Label] | None = None,
 ) -> list[Chip]:
     """Removable chips, in a stable order: price, then attributes, then the stock filter."""
 
@@ -119,7 +123,8 @@ def chips(
     for code, values in chosen.attributes.items():
         for value in values:
             raw = [(k, v) for k, v in params if k == ATTR_PREFIX + code and v.strip() == value]
-            out.append(Chip("attribute", attribute_label(code), value, href(set(raw))))
+            named = labels[code].name if labels and code in labels else ""
+            out.append(Chip("attribute", named or attribute_label(code), value, href(set(raw))))
     if dict(params).get("in_stock") in {"1", "on", "true"}:
         out.append(Chip("in_stock", "in_stock", "", href({("in_stock", None)})))
     return out
@@ -146,6 +151,15 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Label:
+    """An attribute's name in the shopper's locale, whether it is offered as a filter, order."""
+
+    name: str
+    filterable: bool
+    position: int
+
+
+@dataclass(frozen=True)
 class Panel:
     """Everything the filter panel shows: inputs as typed, hints, checkboxes and chips."""
 
@@ -159,19 +173,28 @@ class Panel:
     name: str = ATTR_PREFIX
 
 
-def groups(counted: dict[str, list[tuple[str, int]]] | None, chosen: Chosen) -> list[Group]:
+def groups(
+    counted: dict[str, list[tuple[str, int]]] | None,
+    chosen: Chosen,
+    labels: dict[str, Label] | None = None,
+) -> list[Group]:
     """Attribute checkboxes: the values present in the result set with their counts, plus any
-    chosen value that is not among them (still ticked, so it can be unticked)."""
-    out: list[Group] = []
-    codes = list(counted or {})
+    chosen value that is not among them (still ticked, so it can be unticked). Named and
+    ordered as staff set the attributes up; attributes marked not filterable are left out
+    unless chosen in the address."""
+    labels = labels or {}
+    codes = [c for c in counted or {} if labels.get(c, Label("", True, 0)).filterable]
     codes += [c for c in chosen.attributes if c not in codes]
+    codes.sort(key=lambda c: (labels[c].position if c in labels else 0, c))
+    out: list[Group] = []
     for code in codes:
         ticked = chosen.attributes.get(code, [])
         counts = (counted or {}).get(code, [])
         options = [Option(v, n, v in ticked) for v, n in counts]
         options += [Option(v, None, True) for v in ticked if v not in {o.value for o in options}]
         if options:
-            out.append(Group(code, attribute_label(code), options))
+            name = labels[code].name if code in labels and labels[code].name else None
+            out.append(Group(code, name or attribute_label(code), options))
     return out
 
 
@@ -182,6 +205,7 @@ def panel(
     currency: str,
     counted: dict[str, list[tuple[str, int]]] | None,
     price_range: tuple[int | None, int | None] = (None, None),
+    labels: dict[str, Label] | None = None,
 ) -> Panel:
     return Panel(
         currency=currency,
@@ -189,6 +213,6 @@ def panel(
         price_max=to_major(chosen.price_max, currency),
         price_low=to_major(price_range[0], currency),
         price_high=to_major(price_range[1], currency),
-        groups=groups(counted, chosen),
-        chips=chips(path, params, chosen, currency),
+        groups=groups(counted, chosen, labels),
+        chips=chips(path, params, chosen, currency, labels),
     )

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omnishop.catalog.rules import pick
 from omnishop.channels import service as channels
 from omnishop.channels.models import Channel
 from omnishop.content import service as content
@@ -208,24 +209,37 @@ def _listing_context(request: Request, query: SearchQuery) -> dict[str, Any]:
     }
 
 
-def _panel(
-    request: Request, query: SearchQuery, currency: str, grid: queries.Listing
+async def _panel(
+    request: Request, session: AsyncSession, shop: Shop, query: SearchQuery, grid: queries.Listing
 ) -> filters.Panel:
-    """The filter panel of a category or search grid (counts from the facets the search
-    already computed for the first page: no query of its own)."""
+    """The filter panel of a category or search grid. Counts come from the facets the search
+    already computed for the first page; attribute names from the page cache (a query only
+    when the cache is cold and the listing has attributes at all)."""
     facets = grid.facets
     counted = (
         {code: [(v.value, v.count) for v in values] for code, values in facets.attributes.items()}
         if facets
         else None
     )
+    labels: dict[str, filters.Label] = {}
+    if counted or query.attributes:
+        infos = await queries.attribute_labels(session=session, cache=page_cache(request))
+        labels = {
+            code: filters.Label(
+                pick(info.names, shop.locale, shop.channel.default_locale) or "",
+                info.filterable,
+                info.position,
+            )
+            for code, info in infos.items()
+        }
     return filters.panel(
         request.url.path,
         request.query_params.multi_items(),
         filters.Chosen(query.price_min, query.price_max, query.attributes),
-        currency,
+        shop.channel.currency,
         counted,
         (facets.price.min, facets.price.max) if facets else (None, None),
+        labels,
     )
 
 
@@ -280,7 +294,7 @@ async def category(request: Request, slug: str, session: SessionDep, shop: ShopD
             "canonical": seo.canonical(request.url, shop.locale),
             "alternates": seo.alternates(request.url.replace(query="")),
             **_listing_context(request, query),
-            "panel": _panel(request, query, currency, grid),
+            "panel": await _panel(request, session, shop, query, grid),
         },
     )
 
@@ -305,7 +319,7 @@ async def search(request: Request, session: SessionDep, shop: ShopDep) -> HTMLRe
             "newest": newest,
             "next_url": _next_url(request, found.next_cursor),
             **_listing_context(request, query),
-            "panel": _panel(request, query, currency, found),
+            "panel": await _panel(request, session, shop, query, found),
             "sorts": ("relevance", *PAGE_SORTS),
         },
     )
