@@ -1,6 +1,7 @@
 """A small shop in the 1C files' formats: real `omnishop seed` code, seconds instead of minutes.
 
-Eight games and films in two categories; a Moscow store with pickup, the online warehouse
+Nine games and films in three categories (one Xbox game beside the PS4 ones, so the games
+listing has a platform to filter by); a Moscow store with pickup, the online warehouse
 and the central warehouse hold stock, so delivery and click & collect both work.
 """
 
@@ -17,6 +18,7 @@ CATEGORIES = [
     ("item_category_name", "item_category_id", "en_category"),
     ("Игры - PS4", "20", "Games - PS4"),
     ("Кино - DVD", "40", "Cinema - DVD"),
+    ("Игры - XBOX ONE", "21", "Games - XBOX ONE"),
 ]
 ITEMS = [
     # (id, ru, en, category)
@@ -28,6 +30,7 @@ ITEMS = [
     ("201", "ИНТЕРСТЕЛЛАР (регион)", " interstellar region", "40"),
     ("202", "МАРСИАНИН (регион)", " the martian region", "40"),
     ("203", "ГРАВИТАЦИЯ (регион)", " gravity region", "40"),
+    ("104", "Halo 5 [XBOX ONE, русская версия]", " halo 5 xbox one russian version", "21"),
 ]
 SHOPS = [
     ("shop_name", "shop_id"),
@@ -41,7 +44,7 @@ def _sales() -> list[tuple[str, ...]]:
         ("date", "date_block_num", "shop_id", "item_id", "item_price", "item_cnt_day")
     ]
     for n, (item_id, _ru, _en, category) in enumerate(ITEMS):
-        price = "2999.0" if category == "20" else "499.0"
+        price = "2999.0" if category in {"20", "21"} else "499.0"
         # Plenty sold last month in the Moscow store and online: stock in both places.
         rows.append(("15.09.2015", "32", "25", item_id, price, str(20 + n)))
         rows.append(("16.09.2015", "32", "12", item_id, price, str(30 + n)))
