@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     pickup_hold_days: int = 7
     # Web push (VAPID, RFC 8292). The default pair is a demo pair: generate your own for
     # production (`omnishop vapid` or any web-push tool) — the public key goes to browsers.
-    vapid_private_key: str = "_UTx8s95BWLkUikZT_gkuYjlQTWYtxvjYSXZdnRrRKU"  # noqa: S105
+    vapid_private_key: str = "_UTx8s95BWLkUikZT_gkuYjlQTWYtxvjYSXZdnRrRKU"
     vapid_public_key: str = (
         "BKgHI0SvHGC7XJoyov7STwZlCxFB4GXXw30mk1bNmjLVYqM4SIwPgZEBw44jfUHqd3eNGxClkhhw1ZGP9Pmwd2M"
     )
