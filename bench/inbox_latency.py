@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.pg import asyncpg_url, create_database, drop_database
 from omnishop import handlers
@@ -31,7 +32,7 @@ from omnishop.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from omnishop.models import metadata
 
 
-async def run(url: str, *, rate: int, seconds: float, poll: float, live_url: str) -> dict:
+async def run(url: str, *, rate: int, seconds: float, poll: float, live_url: str) -> dict[str, Any]:
     engine = make_engine(url, pool_size=20)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.drop_all)

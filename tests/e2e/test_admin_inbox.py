@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -323,7 +324,7 @@ async def test_operators_set_languages_and_skills_and_managers_also_capacity(
         me = await feed.operator(session=session, staff_id=await _staff_id(sessions, email))
     assert me is not None and me.languages == ["ka", "ru"] and me.skills == ["b2b", "returns"]
     assert me.capacity == 8
-    refused = [
+    refused: list[dict[str, Any]] = [
         {"languages": ["xx"]},
         {"skills": ",".join(f"s{i}" for i in range(11))},
     ]

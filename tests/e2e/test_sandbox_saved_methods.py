@@ -9,6 +9,7 @@ import pytest
 
 from omnishop.payments.sandbox import psp
 from omnishop.payments.sandbox.settings import get_settings
+from omnishop.payments.sandbox.store import Charge
 from tests.payments_fixtures import CHALLENGE_CARD, psp_store
 
 __all__ = ["psp_store"]
@@ -21,7 +22,7 @@ def card(number: str = "4242424242424242", **extra: object) -> dict[str, object]
     return {"number": number, "exp_month": 12, "exp_year": 2040, "cvc": "123", **extra}
 
 
-async def charge(key: str, token: str, customer: str | None) -> psp.Charge:
+async def charge(key: str, token: str, customer: str | None) -> Charge:
     return await psp.authorize(
         idempotency_key=key,
         amount=1000,

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omnishop.storefront import page_cache
 from omnishop.storefront.page_cache import PageCache
 from tests.e2e.test_cart_api import shop
 
@@ -51,7 +50,7 @@ async def test_the_page_cache_forgets_after_its_time_and_can_be_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("omnishop.storefront.page_cache.time.monotonic", lambda: now[0])
     cache, off = PageCache(30), PageCache(0)
     loads: list[int] = []
 

@@ -53,7 +53,9 @@ async def _token(client: httpx.AsyncClient, body: dict[str, Any] | None = None) 
     return token
 
 
-async def _say(client: httpx.AsyncClient, token: str, text: str, mid: uuid.UUID | None = None):
+async def _say(
+    client: httpx.AsyncClient, token: str, text: str, mid: uuid.UUID | None = None
+) -> httpx.Response:
     return await client.post(
         "/webchat/webchat/messages",
         json={"id": str(mid or uuid.uuid4()), "text": text},

@@ -5,7 +5,9 @@ a silent operator's chat moves to another."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +27,7 @@ CHATS = 6
 WORKERS = 8
 
 
-async def queued_chats(factory: async_sessionmaker[AsyncSession], n: int) -> list:
+async def queued_chats(factory: async_sessionmaker[AsyncSession], n: int) -> list[uuid.UUID]:
     async with unit_of_work(factory) as session:
         code = await channel(session, "telegram")
         ids = []
@@ -50,7 +52,7 @@ async def test_racing_workers_never_exceed_capacity_nor_assign_a_chat_twice(
         await operators.set_operator(session=session, staff_id=b, online=True, capacity=1)
     await queued_chats(factory, CHATS)
 
-    async def worker() -> list:
+    async def worker() -> list[Any]:
         won = []
         for _ in range(CHATS):
             try:

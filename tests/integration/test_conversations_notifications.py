@@ -58,7 +58,9 @@ async def chat(
     return got.customer_id, got.conversation_id
 
 
-async def notify(session: AsyncSession, customer_id: uuid.UUID, ref: str = "o1", **kw: str):
+async def notify(
+    session: AsyncSession, customer_id: uuid.UUID, ref: str = "o1", **kw: str
+) -> notifications.Outcome:
     return await notifications.notify_order(
         session=session,
         customer_id=customer_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -27,7 +28,7 @@ def memory() -> Iterator[realtime.Realtime]:
     yield live
 
 
-async def first(live: realtime.Realtime, channel_name: str, ready: asyncio.Event) -> dict:
+async def first(live: realtime.Realtime, channel_name: str, ready: asyncio.Event) -> dict[str, Any]:
     async with live.subscribe(channel_name) as messages:
         ready.set()
         async for message in messages:
