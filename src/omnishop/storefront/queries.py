@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnishop.catalog import rules
+from omnishop.catalog import attributes, rules
 from omnishop.catalog import service as catalog
-from omnishop.catalog.models import Attribute
+from omnishop.catalog.attributes import AttributeLabel
 from omnishop.catalog.schemas import CategoryInfo, MediaInfo, ProductBundle
 from omnishop.channels.models import Channel
 from omnishop.inventory import service as inventory
@@ -132,34 +131,13 @@ def _category_name(info: CategoryInfo, locale: str) -> str:
     return info.names.get(locale) or info.names.get("ru") or info.slug
 
 
-@dataclass(frozen=True)
-class AttributeLabel:
-    """How the filter panel names and orders an attribute (staff set these in the admin)."""
-
-    names: dict[str, str]
-    filterable: bool
-    position: int
-
-
 async def attribute_labels(
     *, session: AsyncSession, cache: PageCache | None = None
 ) -> dict[str, AttributeLabel]:
     """Attribute names by code (from the page cache when given: they change rarely)."""
-
-    async def load() -> dict[str, AttributeLabel]:
-        rows = await session.execute(
-            select(Attribute.code, Attribute.names, Attribute.filterable, Attribute.position)
-        )
-        return {
-            code: AttributeLabel(
-                {k: v for k, v in (names or {}).items() if isinstance(v, str)}, filterable, position
-            )
-            for code, names, filterable, position in rows.all()
-        }
-
     if cache is None:
-        return await load()
-    return await cache.get(("attributes",), load)
+        return await attributes.labels(session=session)
+    return await cache.get(("attributes",), lambda: attributes.labels(session=session))
 
 
 async def category_infos(
