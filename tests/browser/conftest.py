@@ -65,7 +65,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# Package scope: the browser and the shop go away when tests/browser is done. Playwright's sync
+# API drives its own event loop, which must not outlive these tests: the async tests that follow
+# run on pytest-asyncio's loop ("Runner.run() cannot be called from a running event loop").
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A seeded shop on a free port; its base URL."""
     folder = tmp_path_factory.mktemp("browser-shop")
@@ -110,13 +113,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shop_db(live_server: str) -> Path:
     """The live shop's SQLite file (read-only use: the server owns the writes)."""
     return _SHOP_DB["path"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
