@@ -14,11 +14,11 @@ Taxes and duties (``_taxes``, through ``pricing.taxes.quote``) receive each line
 after discounts and the shipping after discounts, for the address the cart ships to, and
 return a ``TaxQuote`` (tax by rate; duties due now under DDP, an estimate under DAP).
 
-Seams other domains fill in (each returns zero until filled and is marked ``SEAM``):
+Facts from other domains:
 
-- ``_points``: loyalty points the buyer spends (C, through ``loyalty.service``). Receives what
-  is payable before points; returns ``(points, amount)`` with ``amount <= payable``.
-- ``_tier``: the customer's loyalty tier code (C), used by promotion conditions.
+- ``_points``: loyalty points the buyer spends (``loyalty.service``). Receives what is
+  payable before points; returns ``(points, amount)`` with ``amount <= payable``.
+- ``_tier``: the customer's loyalty tier code, used by promotion conditions.
 - segments: behavioural customer segments (``pricing.segment_rules``) from the purchase
   history, used by promotion conditions.
 
