@@ -264,6 +264,142 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Which option would you like?",
         "ka": "რომელი ვარიანტი?",
     },
+    "return.pick_order": {
+        "ru": "Какой заказ вернуть?",
+        "en": "Which order would you like to return?",
+        "ka": "რომელი შეკვეთის დაბრუნება გსურთ?",
+    },
+    "return.no_orders": {
+        "ru": "Сейчас нет заказов, которые можно вернуть.",
+        "en": "None of your orders can be returned right now.",
+        "ka": "ამჟამად დასაბრუნებელი შეკვეთა არ გაქვთ.",
+    },
+    "return.lines": {
+        "ru": "Заказ {number}. Что вернуть? Нажмите на товар — по одной штуке, или «все».",
+        "en": "Order {number}. What would you like to return? Tap an item for one unit, or “all”.",
+        "ka": "შეკვეთა {number}. რა დავაბრუნოთ? დააჭირეთ ნივთს — თითო ცალი, ან „ყველა“.",
+    },
+    "return.picked": {
+        "ru": "Выбрано: {items}.",
+        "en": "Chosen: {items}.",
+        "ka": "არჩეულია: {items}.",
+    },
+    "return.all": {
+        "ru": "{name}: все ({count})",
+        "en": "{name}: all ({count})",
+        "ka": "{name}: ყველა ({count})",
+    },
+    "return.next": {"ru": "Далее", "en": "Next", "ka": "შემდეგი"},
+    "return.cancel": {
+        "ru": "Отменить возврат",
+        "en": "Cancel the return",
+        "ka": "დაბრუნების გაუქმება",
+    },
+    "return.canceled": {
+        "ru": "Хорошо, возврат не оформляем.",
+        "en": "All right, no return then.",
+        "ka": "კარგი, დაბრუნებას არ ვაფორმებთ.",
+    },
+    "return.pick_line": {
+        "ru": "Сначала выберите хотя бы один товар.",
+        "en": "Choose at least one item first.",
+        "ka": "ჯერ აირჩიეთ ერთი ნივთი მაინც.",
+    },
+    "return.reason": {
+        "ru": "Почему возвращаете?",
+        "en": "Why are you returning it?",
+        "ka": "რატომ აბრუნებთ?",
+    },
+    "return.reason.changed_mind": {
+        "ru": "Передумал(а)",
+        "en": "Changed my mind",
+        "ka": "გადავიფიქრე",
+    },
+    "return.reason.wrong_size": {
+        "ru": "Не подошёл размер",
+        "en": "Wrong size",
+        "ka": "ზომა არ მომერგო",
+    },
+    "return.reason.damaged": {"ru": "Повреждён", "en": "Damaged", "ka": "დაზიანებულია"},
+    "return.reason.defective": {"ru": "Брак", "en": "Defective", "ka": "წუნდებულია"},
+    "return.reason.not_as_described": {
+        "ru": "Не как в описании",
+        "en": "Not as described",
+        "ka": "აღწერას არ შეესაბამება",
+    },
+    "return.reason.wrong_item": {
+        "ru": "Прислали не то",
+        "en": "Wrong item sent",
+        "ka": "სხვა ნივთი გამომიგზავნეს",
+    },
+    "return.reason.other": {"ru": "Другое", "en": "Other", "ka": "სხვა"},
+    "return.confirm": {
+        "ru": "Вернуть из заказа {number}: {items}. Причина: {reason}. Оформить возврат?",
+        "en": "Return from order {number}: {items}. Reason: {reason}. Send the request?",
+        "ka": "შეკვეთიდან {number} დაბრუნდება: {items}. მიზეზი: {reason}. გავაფორმოთ?",
+    },
+    "return.confirm.button": {
+        "ru": "Оформить возврат",
+        "en": "Send the request",
+        "ka": "გაფორმება",
+    },
+    "return.created": {
+        "ru": "Возврат {number} оформлен. {next} Вернём {amount}, когда получим товар.",
+        "en": "Return {number} is open. {next} We will refund {amount} once the items arrive.",
+        "ka": "დაბრუნება {number} გაფორმდა. {next} ნივთის მიღების შემდეგ დაგიბრუნებთ {amount}-ს.",
+    },
+    "return.drop_off": {
+        "ru": "Принесите товар в магазин «{store}» ({address}).",
+        "en": "Please bring the items to {store} ({address}).",
+        "ka": "მოიტანეთ ნივთი მაღაზიაში „{store}“ ({address}).",
+    },
+    "return.courier": {
+        "ru": "Передайте посылку курьерской службе, номер отправления возврата {tracking}.",
+        "en": "Hand the parcel to the carrier; its return tracking number is {tracking}.",
+        "ka": "გადაეცით ამანათი კურიერს; დაბრუნების ნომერია {tracking}.",
+    },
+    "return.already": {
+        "ru": "Возврат {number} уже оформлен.",
+        "en": "Return {number} has already been sent.",
+        "ka": "დაბრუნება {number} უკვე გაფორმებულია.",
+    },
+    "return.stale": {
+        "ru": "Эта кнопка уже неактуальна, продолжим отсюда.",
+        "en": "That button is out of date; let's go on from here.",
+        "ka": "ეს ღილაკი აღარ მოქმედებს; გავაგრძელოთ აქედან.",
+    },
+    "return.undelivered": {
+        "ru": "Заказ {number} ещё не доставлен: вернуть его можно после получения.",
+        "en": "Order {number} has not been delivered yet: it can be returned once you have it.",
+        "ka": "შეკვეთა {number} ჯერ არ მიწოდებულა: მისი დაბრუნება მიღების შემდეგ შეიძლება.",
+    },
+    "return.window": {
+        "ru": "Срок возврата заказа {number} закончился {date}: вернуть можно в течение {days} дн. "
+        "после получения.",
+        "en": "Returns of order {number} closed on {date}: items may be returned within {days} "
+        "days of delivery.",
+        "ka": "შეკვეთის {number} დაბრუნების ვადა {date}-ს ამოიწურა ({days} დღე მიღებიდან).",
+    },
+    "return.not_returnable": {
+        "ru": "Товары заказа {number} возврату не подлежат.",
+        "en": "The items of order {number} cannot be returned.",
+        "ka": "შეკვეთის {number} ნივთები არ ბრუნდება.",
+    },
+    "return.nothing_left": {
+        "ru": "Всё из заказа {number} уже возвращено или в возврате.",
+        "en": "Everything in order {number} has already been returned or is in a return.",
+        "ka": "შეკვეთის {number} ყველა ნივთი უკვე დაბრუნებულია ან დაბრუნების პროცესშია.",
+    },
+    "return.too_many": {
+        "ru": "Столько штук уже не вернуть, выберите заново.",
+        "en": "That many units can no longer be returned; please choose again.",
+        "ka": "ამდენი ცალის დაბრუნება აღარ შეიძლება; აირჩიეთ თავიდან.",
+    },
+    "return.browser": {
+        "ru": "Открыть в браузере",
+        "en": "Open in browser",
+        "ka": "ბრაუზერში გახსნა",
+    },
 }
 
 
