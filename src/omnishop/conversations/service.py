@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
-from omnishop.conversations import consent, metrics, window_rules
+from omnishop.conversations import consent, live, metrics, window_rules
 from omnishop.conversations import content as bodies
 from omnishop.conversations.events import MessageQueued, MessageReceived
 from omnishop.conversations.models import (
@@ -146,6 +146,7 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
         ),
     )
     await session.flush()
+    live.announce_after_commit(session, stored)
     return Received(
         duplicate=False,
         conversation_id=conversation.id,

@@ -7,7 +7,7 @@ a CLI command) opens a unit of work and commits once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -21,10 +21,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from omnishop.kernel import clock, ids
+from omnishop.kernel.logging import get_logger
+
+log = get_logger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -139,6 +142,7 @@ async def unit_of_work(
         except BaseException:
             await session.rollback()
             raise
+        await run_after_commit(session)
 
 
 def sibling_factory(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
@@ -156,4 +160,45 @@ async def step_outside(session: AsyncSession) -> async_sessionmaker[AsyncSession
     across the call, and on SQLite the write lock is free for those units of work. Only for
     idempotent handlers and jobs, which may safely run again if a later step fails."""
     await session.commit()
+    await run_after_commit(session)
     return sibling_factory(session)
+
+
+# --- after commit: work that must only happen once the change is durable ------------------
+# A service calls ``after_commit(session, fn)``; the callbacks move to "ready" when the
+# session's transaction commits and are dropped when it rolls back; the unit of work that
+# committed awaits them. Used to tell live screens and the worker at once (a broadcast), never
+# for anything that must not be lost: that is what the outbox is for.
+AfterCommit = Callable[[], Awaitable[None]]
+_PENDING = "omnishop_after_commit"
+_READY = "omnishop_after_commit_ready"
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit, *, key: str | None = None) -> None:
+    """Run ``callback`` once this session's transaction commits (never if it rolls back).
+    A ``key`` registers it once per transaction (e.g. one worker wake-up for many events)."""
+    pending: dict[object, AfterCommit] = session.sync_session.info.setdefault(_PENDING, {})
+    pending.setdefault(key if key is not None else object(), callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_READY, []).extend(pending.values())
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Await the callbacks of committed transactions; a failing one is logged, not raised:
+    the change is already committed and the caller's work is done."""
+    ready: list[AfterCommit] = session.sync_session.info.pop(_READY, [])
+    for callback in ready:
+        try:
+            await callback()
+        except Exception as exc:
+            log.warning("after-commit callback failed", error=repr(exc))

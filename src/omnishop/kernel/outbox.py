@@ -3,6 +3,10 @@
 The worker claims due rows with a conditional UPDATE (safe with many worker processes on
 PostgreSQL and with SQLite's single writer), runs the registered handlers in a fresh unit of
 work, and marks the row done; failures back off and retry, then park as dead letters.
+
+A commit that wrote events broadcasts a wake-up on the ``outbox`` realtime channel, so an idle
+worker starts at once instead of at its next poll (the poll stays as the safety net: a lost
+wake-up, or a worker in another process on ``memory://``, only waits for it).
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from sqlalchemy import String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from omnishop.kernel import clock, ids, schedule
-from omnishop.kernel.db import Base, unit_of_work
+from omnishop.kernel import clock, ids, realtime, schedule, wakeup
+from omnishop.kernel.db import Base, after_commit, unit_of_work
 from omnishop.kernel.events import Event, decode, dispatch
 from omnishop.kernel.logging import get_logger
 
 log = get_logger(__name__)
 MAX_ATTEMPTS = 10
 LEASE = timedelta(seconds=60)
+WAKE_CHANNEL = "outbox"
 
 
 class OutboxEvent(Base):
@@ -44,6 +49,11 @@ class OutboxEvent(Base):
 async def emit(session: AsyncSession, event: Event) -> None:
     """Add an event to the caller's transaction: it exists only if the change commits."""
     session.add(OutboxEvent(topic=event.topic, payload=event.to_payload()))
+    after_commit(session, _wake, key=WAKE_CHANNEL)
+
+
+async def _wake() -> None:
+    await realtime.broadcaster().publish(WAKE_CHANNEL, {})
 
 
 async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
@@ -156,14 +166,16 @@ async def drain(factory: async_sessionmaker[AsyncSession], *, batch: int = 500) 
 
 
 async def run_forever(factory: async_sessionmaker[AsyncSession], *, poll_seconds: float) -> None:
-    """The worker loop: drain, run due periodic jobs, sleep, repeat until cancelled."""
+    """The worker loop: drain, run due periodic jobs, then wait for a commit's wake-up (or
+    ``poll_seconds``), repeat until cancelled."""
     log.info("worker started")
-    while True:
-        try:
-            await drain(factory)
-            await schedule.run_due(factory)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # keep the worker alive across a database hiccup
-            log.error("worker drain failed", error=repr(exc))
-        await asyncio.sleep(poll_seconds)
+    async with wakeup.listening(WAKE_CHANNEL) as woken:
+        while True:
+            try:
+                await drain(factory)
+                await schedule.run_due(factory)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep the worker alive across a database hiccup
+                log.error("worker drain failed", error=repr(exc))
+            await woken.wait(poll_seconds)

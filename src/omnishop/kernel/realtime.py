@@ -3,7 +3,9 @@
 ``memory://`` by default: one process (the embedded demo, where the worker runs inside
 ``serve``). Set ``OMNISHOP_REALTIME_URL=redis://host:6379/0`` so several server and worker
 processes share the same channels. Messages are JSON objects. Publish only after commit:
-from outbox handlers, never from inside a service.
+from outbox handlers, or from a service through ``publish_after_commit`` (sent once the
+transaction commits, dropped if it rolls back). Subscribers treat a message as a hint to
+read the database, which stays the source of truth: a lost broadcast only delays them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from broadcaster import Broadcast
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnishop.kernel.db import after_commit
 
 
 class Realtime:
@@ -26,6 +31,12 @@ class Realtime:
         self._broadcast: Broadcast | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
+        self._subscribers = 0
+
+    @property
+    def local(self) -> bool:
+        """memory://: only this process hears its broadcasts."""
+        return self.url.startswith("memory")
 
     async def _ready(self) -> Broadcast:
         loop = asyncio.get_running_loop()
@@ -45,6 +56,8 @@ class Realtime:
     async def publish(self, channel: str, data: dict[str, Any]) -> None:
         """Send ``data`` to every current subscriber of ``channel`` (in every process that
         shares the backend); nobody listening is fine."""
+        if self.local and not self._subscribers:
+            return  # nobody can hear it: no broadcaster to start
         broadcast = await self._ready()
         await broadcast.publish(channel, json.dumps(data, default=str, separators=(",", ":")))
 
@@ -52,15 +65,19 @@ class Realtime:
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         """``async with realtime.subscribe("inbox") as messages: async for m in messages``."""
         broadcast = await self._ready()
-        async with broadcast.subscribe(channel) as subscriber:
+        self._subscribers += 1
+        try:
+            async with broadcast.subscribe(channel) as subscriber:
 
-            async def messages() -> AsyncIterator[dict[str, Any]]:
-                async for event in subscriber:  # type: ignore[union-attr]
-                    if event is None:
-                        return
-                    yield json.loads(event.message)
+                async def messages() -> AsyncIterator[dict[str, Any]]:
+                    async for event in subscriber:  # type: ignore[union-attr]
+                        if event is None:
+                            return
+                        yield json.loads(event.message)
 
-            yield messages()
+                yield messages()
+        finally:
+            self._subscribers -= 1
 
     async def close(self) -> None:
         if self._broadcast is not None and self._loop is asyncio.get_running_loop():
@@ -77,6 +94,16 @@ def configure(url: str) -> Realtime:
     if _realtime is None or _realtime.url != url:
         _realtime = Realtime(url)
     return _realtime
+
+
+def publish_after_commit(session: AsyncSession, channel: str, data: dict[str, Any]) -> None:
+    """Publish ``data`` on ``channel`` once ``session``'s transaction commits (the process's
+    broadcaster at that moment)."""
+
+    async def publish() -> None:
+        await broadcaster().publish(channel, data)
+
+    after_commit(session, publish)
 
 
 def broadcaster() -> Realtime:
