@@ -43,6 +43,7 @@ MAX_CAPACITY = 50
 CAPACITY_ROLES = frozenset({StaffRole.OWNER, StaffRole.MANAGER})
 LIVE_SECONDS = 55.0  # the browser's EventSource reconnects after this
 LIVE_POLL_SECONDS = 2.0
+LIST_GAP_SECONDS = 0.1
 ACTIONS = frozenset(
     {
         "take",
@@ -249,6 +250,10 @@ class InboxChatView(_InboxBase):
             async with unit_of_work(database.sessions, writes=False) as session:
                 return await feed.change_marker(session=session, conversation_id=conversation_id)
 
+        # One chat changes rarely: tell its screen at once. The whole inbox hears every
+        # message of every chat: at most one refresh per LIST_GAP_SECONDS, however busy.
+        gap = 0.0 if conversation_id else LIST_GAP_SECONDS
+
         async def stream() -> AsyncIterator[str]:
             nonlocal since
             yield "retry: 2000\n\n"
@@ -260,6 +265,8 @@ class InboxChatView(_InboxBase):
                     if now != since:
                         since = now
                         yield f"event: changed\ndata: {now}\n\n"
+                        if gap:
+                            await asyncio.sleep(gap)
                     if await request.is_disconnected():
                         return
                     if not await woken.wait(LIVE_POLL_SECONDS):
