@@ -98,7 +98,7 @@ async def record_result(
         row.sent_at = now
         row.external_id = result.external_id
     else:
-        delay = window_rules.retry_delay(attempts) if result.retryable else None
+        delay = window_rules.retry_delay(attempts, result.retry_after) if result.retryable else None
         row.error = result.error
         if delay is None:
             row.status, row.next_attempt_at = "failed", None

@@ -108,11 +108,16 @@ def decide(
 MAX_SEND_ATTEMPTS = 6
 
 
-def retry_delay(attempts: int) -> timedelta | None:
-    """Back-off before the next try after ``attempts`` failed ones; None: give up."""
+def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta | None:
+    """Back-off before the next try after ``attempts`` failed ones, and never less than the
+    ``retry_after`` seconds the platform asked for (trying sooner only earns another 429);
+    None: give up."""
     if attempts >= MAX_SEND_ATTEMPTS:
         return None
-    return timedelta(seconds=min(5 * 3 ** (attempts - 1), 1800))
+    backoff = timedelta(seconds=min(5 * 3 ** (attempts - 1), 1800))
+    if retry_after is not None and retry_after > 0:
+        return max(backoff, timedelta(seconds=retry_after))
+    return backoff
 
 
 _STATUS_RANK = {"queued": 0, "retrying": 0, "sent": 1, "delivered": 2, "read": 3}

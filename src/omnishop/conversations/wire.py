@@ -146,6 +146,9 @@ class SendResult:
     # True when a retry could succeed (timeouts, 429, 5xx); False for a permanent refusal.
     retryable: bool = False
     error: str | None = None
+    # Seconds the platform asked us to wait before trying again (a 429's retry_after /
+    # Retry-After); the next attempt is never earlier.
+    retry_after: float | None = None
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -48,6 +49,11 @@ class Stale(DomainError):
 def settings_of(request: Request) -> MessagingSettings:
     found: MessagingSettings = request.app.state.messaging_settings
     return found
+
+
+def settings_for(request: Request, channel_code: str) -> MessagingSettings:
+    """The credentials a webhook of ``channel_code`` is verified with (its overrides, if any)."""
+    return settings_of(request).for_channel(channel_code)
 
 
 async def raw_body(request: Request) -> bytes:
@@ -125,7 +131,39 @@ def result_of(response: httpx.Response, external_id: str | None) -> SendResult:
         external_id=None,
         retryable=retryable,
         error=f"HTTP {response.status_code}: {response.text[:300]}",
+        retry_after=retry_after_header(response),
     )
+
+
+# A platform asking for more than this is capped: the send's own retry limit still applies.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+
+
+def seconds(value: Any) -> float | None:
+    """A positive number of seconds from a platform's answer (capped), or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number > 0:  # also refuses NaN
+        return None
+    return min(number, MAX_RETRY_AFTER_SECONDS)
+
+
+def retry_after_header(response: httpx.Response) -> float | None:
+    """``Retry-After`` (RFC 9110): delay-seconds or an HTTP-date; None when absent or junk."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return seconds(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return seconds((when - clock.now()).total_seconds())
 
 
 def failed_call(exc: httpx.HTTPError) -> SendResult:

@@ -1,6 +1,9 @@
 """Messenger credentials and API endpoints, read from the environment (prefix ``OMNISHOP_``).
 
-One set per platform: every channel of that kind (``/webhooks/<platform>/<code>``) shares it.
+The per-platform fields are the defaults every channel of that kind uses. A merchant with two
+Telegram bots or two WhatsApp numbers overrides them per channel code in
+``OMNISHOP_MESSAGING_CHANNELS`` (a JSON map: code -> any subset of the platform fields), and
+``for_channel(code)`` is the one place that resolves what a webhook or a send uses.
 The defaults are fake demo values: the webhooks work locally, nothing reaches a real platform
 until real credentials are set. The API base URLs are overridable so tests point them at
 local fake servers.
@@ -8,7 +11,14 @@ local fake servers.
 
 from __future__ import annotations
 
+import re
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The fields a channel may override: everything that belongs to one platform.
+PLATFORM_PREFIXES = ("telegram_", "whatsapp_", "messenger_", "twilio_")
+CHANNEL_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 class MessagingSettings(BaseSettings):
@@ -21,7 +31,7 @@ class MessagingSettings(BaseSettings):
     # for up to 7 days; Telegram keeps undelivered updates for 24 hours).
     max_age_seconds: int = 7 * 24 * 3600
 
-    # Telegram Bot API (the token is shared with the Mini App's initData check).
+    # Telegram Bot API (the Mini App's initData check uses the default bot's token).
     telegram_bot_token: str = "000000:demo-telegram-bot-token"  # noqa: S105
     telegram_secret_token: str = "demo-telegram-secret-token"  # noqa: S105
     telegram_payment_provider_token: str = "demo-telegram-provider-token"  # noqa: S105
@@ -43,3 +53,38 @@ class MessagingSettings(BaseSettings):
     twilio_auth_token: str = "demo-twilio-auth-token"  # noqa: S105
     twilio_from_number: str = "+15005550006"
     twilio_api_base: str = "https://api.twilio.com"
+
+    # Per-channel overrides, e.g. {"telegram-kids": {"telegram_bot_token": "…",
+    # "telegram_secret_token": "…"}}; a channel not named here uses the fields above.
+    messaging_channels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("messaging_channels")
+    @classmethod
+    def _known_fields(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Refused at start-up, naming the culprit: a typo must not silently fall back to the
+        default credentials (the second bot would answer as the first)."""
+        allowed = platform_fields()
+        for code, overrides in value.items():
+            if not CHANNEL_CODE.match(code):
+                raise ValueError(f"messaging_channels: {code!r} is not a channel code")
+            for name in overrides:
+                if name not in allowed:
+                    raise ValueError(
+                        f"messaging_channels[{code!r}]: unknown field {name!r}"
+                        f" (one of: {', '.join(sorted(allowed))})"
+                    )
+        return value
+
+    def for_channel(self, code: str | None) -> MessagingSettings:
+        """The settings a webhook or a send of channel ``code`` uses: the platform defaults
+        with that channel's overrides on top."""
+        overrides = self.messaging_channels.get(code) if code else None
+        if not overrides:
+            return self
+        return self.model_copy(update=overrides)
+
+
+def platform_fields() -> frozenset[str]:
+    """Names of the fields a channel may override (every platform-specific one)."""
+    names = MessagingSettings.model_fields
+    return frozenset(n for n in names if n.startswith(PLATFORM_PREFIXES))

@@ -32,11 +32,16 @@ class MediaUnavailable(NotFound):
 
 
 async def fetch(
-    *, platform: str, media: Mapping[str, Any], settings: MessagingSettings | None = None
+    *,
+    platform: str,
+    media: Mapping[str, Any],
+    settings: MessagingSettings | None = None,
+    channel_code: str | None = None,
 ) -> Fetched:
     """The file behind a stored inbound ``media`` ({media_id, url, mime_type}); raises
-    MediaUnavailable (404) when the platform refuses or the file is too large."""
-    settings = settings or MessagingSettings()
+    MediaUnavailable (404) when the platform refuses or the file is too large. A file id
+    belongs to the bot/number that received it: ``channel_code`` picks its credentials."""
+    settings = (settings or MessagingSettings()).for_channel(channel_code)
     media_id, url = media.get("media_id"), media.get("url")
     async with httpx.AsyncClient(
         timeout=settings.send_timeout_seconds, follow_redirects=True

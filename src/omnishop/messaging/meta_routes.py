@@ -37,7 +37,7 @@ def meta_router(
         token: Annotated[str | None, Query(alias="hub.verify_token", max_length=500)] = None,
         hub_challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=500)] = None,
     ) -> PlainTextResponse:
-        settings = common.settings_of(request)
+        settings = common.settings_for(request, channel)
         await common.check_channel(request, platform=platform, channel_code=channel)
         answer = challenge(mode, token, hub_challenge, verify_token=verify_token(settings))
         return PlainTextResponse(answer)
@@ -48,7 +48,7 @@ def meta_router(
         channel: Annotated[str, CODE],
         signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None,
     ) -> Response:
-        settings = common.settings_of(request)
+        settings = common.settings_for(request, channel)  # each app/number its own secret
         body = await common.raw_body(request)
         verify_signature(body, signature, app_secret=app_secret(settings))
         messages = parse(common.json_object(body), channel_code=channel)

@@ -73,8 +73,8 @@ class FakePlatforms:
 
     url: str = ""
     calls: list[Call] = field(default_factory=list)
-    # Scripted answers for the next calls: (HTTP status, JSON body).
-    script: list[tuple[int, Any]] = field(default_factory=list)
+    # Scripted answers for the next calls: (HTTP status, JSON body[, response headers]).
+    script: list[tuple[int, Any] | tuple[int, Any, dict[str, str]]] = field(default_factory=list)
     counter: int = 0
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -89,8 +89,8 @@ class FakePlatforms:
         if request.method == "GET":
             return self._download(request)
         if self.script:
-            status, answer = self.script.pop(0)
-            return web.json_response(answer, status=status)
+            status, answer, *headers = self.script.pop(0)
+            return web.json_response(answer, status=status, headers=headers[0] if headers else None)
         answer, status = self._success(call)
         return web.json_response(answer, status=status)
 

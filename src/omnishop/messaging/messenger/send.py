@@ -88,10 +88,10 @@ def requests(message: OutboundMessage) -> list[dict[str, Any]]:
 
 
 def make_sender(settings: MessagingSettings) -> Any:
-    url = f"{settings.meta_graph_base.rstrip('/')}/{settings.meta_graph_version}/me/messages"
-    headers = {"Authorization": f"Bearer {settings.messenger_page_access_token}"}
-
     async def send(message: OutboundMessage) -> SendResult:
+        own = settings.for_channel(message.channel_code)  # this channel's page
+        url = f"{own.meta_graph_base.rstrip('/')}/{own.meta_graph_version}/me/messages"
+        headers = {"Authorization": f"Bearer {own.messenger_page_access_token}"}
         planned = requests(message)
         if not planned:
             return SendResult(external_id=None, error="nothing Messenger can send")

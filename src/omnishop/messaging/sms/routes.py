@@ -23,7 +23,7 @@ async def sms_webhook(
     channel: Annotated[str, CODE],
     signature: Annotated[str | None, Header(alias=HEADER)] = None,
 ) -> Response:
-    settings = common.settings_of(request)
+    settings = common.settings_for(request, channel)  # each Twilio account its own token
     await common.raw_body(request)  # size cap before the form is parsed
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise common.Malformed("Twilio posts application/x-www-form-urlencoded")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from omnishop.conversations.wire import OutboundMessage, SendResult
-from omnishop.messaging.common import failed_call
+from omnishop.messaging.common import failed_call, retry_after_header
 from omnishop.messaging.config import MessagingSettings
 
 # Twilio refusals a retry may pass: queue overflow and rate limits.
@@ -45,14 +45,14 @@ def form_of(message: OutboundMessage, *, from_number: str) -> dict[str, str]:
 
 
 def make_sender(settings: MessagingSettings) -> Any:
-    url = (
-        f"{settings.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/"
-        f"{settings.twilio_account_sid}/Messages.json"
-    )
-    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
-
     async def send(message: OutboundMessage) -> SendResult:
-        form = form_of(message, from_number=settings.twilio_from_number)
+        own = settings.for_channel(message.channel_code)  # this channel's account and number
+        url = (
+            f"{own.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/"
+            f"{own.twilio_account_sid}/Messages.json"
+        )
+        auth = (own.twilio_account_sid, own.twilio_auth_token)
+        form = form_of(message, from_number=own.twilio_from_number)
         if not form["Body"] and "MediaUrl" not in form:
             return SendResult(external_id=None, error="nothing an SMS can carry")
         try:
@@ -80,4 +80,5 @@ def _result(response: httpx.Response) -> SendResult:
         or response.status_code >= 500
         or code in RETRYABLE_CODES,
         error=f"twilio {response.status_code} code {code}: {str(data.get('message'))[:300]}",
+        retry_after=retry_after_header(response),
     )

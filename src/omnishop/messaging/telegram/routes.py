@@ -29,7 +29,7 @@ async def telegram_webhook(
     channel: Annotated[str, CODE],
     secret: Annotated[str | None, Header(alias=HEADER)] = None,
 ) -> JSONResponse:
-    settings = common.settings_of(request)
+    settings = common.settings_for(request, channel)  # each bot has its own secret
     verify(secret, secret_token=settings.telegram_secret_token)
     data = common.json_object(await common.raw_body(request))
     messages = common.fresh(parse(data, channel_code=channel), max_age=MAX_AGE)

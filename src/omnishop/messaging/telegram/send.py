@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from omnishop.conversations.wire import Button, Card, OutboundMessage, SendResult
-from omnishop.messaging.common import failed_call
+from omnishop.messaging.common import failed_call, retry_after_header, seconds
 from omnishop.messaging.config import MessagingSettings
 
 ANSWER_METHODS = frozenset({"answerPreCheckoutQuery", "answerCallbackQuery"})
@@ -118,10 +118,10 @@ def calls(message: OutboundMessage, *, provider_token: str) -> list[tuple[str, d
 
 
 def make_sender(settings: MessagingSettings) -> Any:
-    base = f"{settings.telegram_api_base.rstrip('/')}/bot{settings.telegram_bot_token}"
-
     async def send(message: OutboundMessage) -> SendResult:
-        planned = calls(message, provider_token=settings.telegram_payment_provider_token)
+        own = settings.for_channel(message.channel_code)  # this channel's bot
+        base = f"{own.telegram_api_base.rstrip('/')}/bot{own.telegram_bot_token}"
+        planned = calls(message, provider_token=own.telegram_payment_provider_token)
         if not planned:
             return SendResult(external_id=None, error="nothing Telegram can send")
         first: str | None = None
@@ -144,18 +144,23 @@ def make_sender(settings: MessagingSettings) -> Any:
 
 def _result(response: httpx.Response) -> SendResult:
     """Bot API answers ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code"...}``;
-    429 (with retry_after) and 5xx are worth retrying, other refusals are final."""
+    429 and 5xx are worth retrying (a 429 says how long to wait in
+    ``parameters.retry_after``), other refusals are final."""
     try:
         data = response.json()
     except ValueError:
         data = {}
+    data = data if isinstance(data, dict) else {}
     if response.is_success and data.get("ok"):
         result = data.get("result")
         ident = result.get("message_id") if isinstance(result, dict) else None
         return SendResult(external_id=str(ident) if ident is not None else None)
     status = int(data.get("error_code") or response.status_code)
+    parameters = data.get("parameters")
+    wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
     return SendResult(
         external_id=None,
         retryable=status == 429 or status >= 500,
         error=f"telegram {status}: {str(data.get('description') or response.text)[:300]}",
+        retry_after=seconds(wait) or retry_after_header(response),
     )

@@ -9,16 +9,19 @@ caption when it has no buttons); a template is a template message (outside the 2
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
 from omnishop.conversations.wire import Button, Card, OutboundMessage, SendResult
-from omnishop.messaging.common import failed_call
+from omnishop.messaging.common import failed_call, retry_after_header, seconds
 from omnishop.messaging.config import MessagingSettings
 
 # Graph API error codes worth retrying: throughput / rate limits and temporary trouble.
 RETRYABLE_CODES = frozenset({4, 80007, 130429, 131000, 131016, 131048, 131056, 133004})
+# Of those, the rate limits (app calls, WhatsApp business account, throughput, pair rate).
+RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131056})
 
 
 def _recipient(recipient_id: str) -> dict[str, str]:
@@ -104,13 +107,13 @@ def bodies(message: OutboundMessage) -> list[dict[str, Any]]:
 
 
 def make_sender(settings: MessagingSettings) -> Any:
-    url = (
-        f"{settings.meta_graph_base.rstrip('/')}/{settings.meta_graph_version}"
-        f"/{settings.whatsapp_phone_number_id}/messages"
-    )
-    headers = {"Authorization": f"Bearer {settings.whatsapp_access_token}"}
-
     async def send(message: OutboundMessage) -> SendResult:
+        own = settings.for_channel(message.channel_code)  # this channel's number and token
+        url = (
+            f"{own.meta_graph_base.rstrip('/')}/{own.meta_graph_version}"
+            f"/{own.whatsapp_phone_number_id}/messages"
+        )
+        headers = {"Authorization": f"Bearer {own.whatsapp_access_token}"}
         planned = bodies(message)
         if not planned:
             return SendResult(external_id=None, error="nothing WhatsApp can send")
@@ -149,8 +152,32 @@ def graph_result(response: httpx.Response) -> SendResult:
         or code in RETRYABLE_CODES
         or bool(error.get("is_transient"))
     )
+    limited = response.status_code == 429 or code in RATE_LIMIT_CODES
     return SendResult(
         external_id=None,
         retryable=retryable,
         error=f"graph {response.status_code} code {code}: {str(error.get('message'))[:300]}",
+        retry_after=graph_retry_after(response) if limited else None,
     )
+
+
+def graph_retry_after(response: httpx.Response) -> float | None:
+    """How long a rate-limited Graph call asks us to wait: ``Retry-After`` when present, else
+    the longest ``estimated_time_to_regain_access`` (minutes) in ``X-Business-Use-Case-Usage``
+    (a JSON map: business id -> usage entries); None leaves it to the back-off."""
+    header = retry_after_header(response)
+    if header is not None:
+        return header
+    try:
+        usage = json.loads(response.headers.get("X-Business-Use-Case-Usage") or "{}")
+    except ValueError:
+        return None
+    minutes = [
+        entry.get("estimated_time_to_regain_access")
+        for entries in (usage.values() if isinstance(usage, dict) else ())
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    waits = [w for m in minutes if (w := seconds(m)) is not None]
+    return seconds(max(waits) * 60) if waits else None
