@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
+from omnishop.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class CartNotFound(NotFound):
@@ -56,3 +56,17 @@ class DeliveryUnavailable(Conflict):
 class ShippingAddressRequired(ValidationFailed):
     code: ClassVar[str] = "shipping_address_required"
     title: ClassVar[str] = "A shipping address is needed first"
+
+
+class CartEmpty(Conflict):
+    """A cart offered for checkout (a chat's pay link) has no lines to buy."""
+
+    code: ClassVar[str] = "cart_empty"
+    title: ClassVar[str] = "The cart is empty"
+
+
+class CartNotYours(Forbidden):
+    """The cart belongs to another customer: it is never handed to this one."""
+
+    code: ClassVar[str] = "cart_not_yours"
+    title: ClassVar[str] = "The cart belongs to another customer"

@@ -4,12 +4,14 @@ without JavaScript). The cart token lives in a signed HttpOnly cookie."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from omnishop.checkout import points, vouchers
+from omnishop.checkout import ownership, points, vouchers
 from omnishop.checkout import service as checkout
+from omnishop.checkout.errors import CartNotOpen
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartView
 from omnishop.kernel.errors import DomainError, NotFound
@@ -38,6 +40,51 @@ async def open_cart(request: Request, session: SessionDep) -> CartView | None:
         return await checkout.get_cart(session=session, token=token)
     except NotFound:
         return None
+
+
+def _link_error(exc: DomainError) -> str:
+    """The message for a pay link that cannot be taken; an idle cart given up is expired."""
+    if isinstance(exc, CartNotOpen) and exc.state == CartState.ABANDONED:
+        return "cart_not_found"
+    return error_code(exc)
+
+
+def _without_link(request: Request, locale: str) -> str:
+    """The same page without the cart token (so it leaks through neither Referer nor
+    history) nor the UTM tags (recorded once, by links.VisitMiddleware, for this request);
+    in the chat's language unless the browser chose one."""
+    keep = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k != "cart" and not k.startswith("utm_")
+    ]
+    if "lang" not in request.query_params and "lang" not in request.cookies:
+        keep.append(("lang", locale))
+    return f"{request.url.path}?{urlencode(keep)}" if keep else request.url.path
+
+
+async def adopt_link(
+    request: Request, session: SessionDep, customer: CustomerDep
+) -> RedirectResponse | None:
+    """A pay link (``?cart=<token>``, sent from a chat): this browser takes that cart (a
+    cart it held before is left as it is), then the same page without the token. A cart
+    that cannot be taken changes nothing and the cart page says why. None: no link."""
+    token = request.query_params.get("cart")
+    if token is None:
+        return None
+    try:
+        cart = await ownership.adopt(
+            session=session, token=token.strip(), customer_id=customer.id if customer else None
+        )
+    except DomainError as exc:
+        await rollback(session)
+        return see_other("/cart", error=_link_error(exc))
+    # The visit the link's UTM tags record is the chat's (links.VisitMiddleware reads it).
+    request.state.visit_channel = cart.channel
+    response = RedirectResponse(_without_link(request, cart.locale), status_code=303)
+    remember_cart(request, response, cart.token)
+    remember_count(request, response, items(cart))
+    return response
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -97,7 +144,10 @@ def items(cart: CartView | None) -> int:
 @router.get("/cart", response_class=HTMLResponse)
 async def cart_page(
     request: Request, session: SessionDep, shop: ShopDep, customer: CustomerDep
-) -> HTMLResponse:
+) -> Response:
+    adopted = await adopt_link(request, session, customer)
+    if adopted is not None:
+        return adopted
     cart = await open_cart(request, session)
     if cart is not None and cart.state != CartState.OPEN:
         cart = None

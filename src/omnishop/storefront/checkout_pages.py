@@ -31,7 +31,7 @@ from omnishop.orders.schemas import OrderInfo
 from omnishop.payments.sandbox.settings import get_settings as psp_settings
 from omnishop.payments.schemas import PaymentInput
 from omnishop.payments.service import customer_ref
-from omnishop.storefront.cart_routes import open_cart
+from omnishop.storefront.cart_routes import adopt_link, open_cart
 from omnishop.storefront.routes import PageRoute, SessionDep, Shop, ShopDep, render
 from omnishop.storefront.web import (
     CART_COOKIE,
@@ -85,6 +85,9 @@ async def _buying_cart(request: Request, session: SessionDep) -> CartView | None
 async def contact_step(
     request: Request, session: SessionDep, shop: ShopDep, customer: CustomerDep
 ) -> Response:
+    adopted = await adopt_link(request, session, customer)
+    if adopted is not None:
+        return adopted
     cart = await _buying_cart(request, session)
     if cart is None:
         return see_other("/cart")

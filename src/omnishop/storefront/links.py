@@ -124,6 +124,9 @@ class VisitMiddleware:
             await self.app(scope, receive, send)
             return
         status = 0
+        # Shared with the route: one that knows better (a chat's pay link names the cart's
+        # channel) sets ``request.state.visit_channel``.
+        state = scope.setdefault("state", {})
 
         async def watch(message: Message) -> None:
             nonlocal status
@@ -142,7 +145,8 @@ class VisitMiddleware:
                     session=session,
                     path=request.url.path,
                     utm=dict(request.query_params),
-                    channel_code=request.query_params.get("channel")
+                    channel_code=state.get("visit_channel")
+                    or request.query_params.get("channel")
                     or request.cookies.get("channel"),
                     referrer_host=urlsplit(request.headers.get("referer", "")).hostname,
                 )

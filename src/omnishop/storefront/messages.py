@@ -23,6 +23,10 @@ MESSAGES: dict[str, str] = {
     "cart_not_ready": N_("Some checkout details are missing: please check the steps above."),
     "cart_not_open": N_("This cart is already checked out. Start a new one."),
     "cart_not_found": N_("Your cart has expired. Start a new one."),
+    "cart_empty": N_("The cart in this link is empty. Add items in the chat or here."),
+    "cart_not_yours": N_(
+        "This cart belongs to another account. Sign out to pay for it, or start a new one."
+    ),
     "checkout_in_progress": N_("Your payment is being processed. Wait a moment and reload."),
     "pickup_unavailable": N_("This store cannot give you the whole cart. Choose another store."),
     "delivery_unavailable": N_("This delivery method is not available for your address."),
