@@ -400,6 +400,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Open in browser",
         "ka": "ბრაუზერში გახსნა",
     },
+    # Telegram invoices with delivery (conversations/bot/delivery.py).
+    "checkout.delivery": {
+        "ru": "Оформить с доставкой",
+        "en": "Check out with delivery",
+        "ka": "შეკვეთა მიწოდებით",
+    },
+    "shipping.unavailable": {
+        "ru": "По этому адресу мы пока не доставляем. Укажите другой адрес или выберите самовывоз.",
+        "en": "We do not deliver to this address yet. Enter another address or choose pickup.",
+        "ka": "ამ მისამართზე ჯერ არ ვაწვდით. მიუთითეთ სხვა მისამართი ან აირჩიეთ თვითგატანა.",
+    },
+    "placed.delivery": {
+        "ru": "Оплата получена, спасибо! Заказ {number} оформлен, доставка: {delivery}, "
+        "{address}. Статус заказа: {link}",
+        "en": "Payment received, thank you! Order {number} is placed, delivery: {delivery}, "
+        "{address}. Order status: {link}",
+        "ka": "გადახდა მიღებულია, გმადლობთ! შეკვეთა {number} გაფორმდა, მიწოდება: {delivery}, "
+        "{address}. შეკვეთის სტატუსი: {link}",
+    },
 }
 
 
