@@ -1,10 +1,11 @@
 """The bot's answers about the customer's own business: order status and tracking (only their
-own orders), a return link, the loyalty balance, and the nearest stores holding a product."""
+own orders), starting a return, the loyalty balance, and the nearest stores holding a product."""
 
 from __future__ import annotations
 
 import uuid
 
+from omnishop.conversations.bot import returns as bot_returns
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.shop import Turn, link_button
 from omnishop.conversations.bot.texts import t
@@ -91,16 +92,8 @@ async def list_orders(turn: Turn, *, then: str) -> None:
 
 
 async def start_return(turn: Turn, number: str | None) -> None:
-    if not number:
-        await list_orders(turn, then="return")
-        return
-    info = await _own_order(turn, number)
-    turn.go(None)
-    if info is None:
-        turn.say(t("order.unknown", turn.language, number=number))
-        return
-    link = f"{turn.base_url.rstrip('/')}/order/{info.token}"
-    turn.say(t("return", turn.language, number=info.number, link=link))
+    """A return opened in the chat itself (bot/returns.py), for the customer's own order."""
+    await bot_returns.start(turn, number)
 
 
 async def points(turn: Turn) -> None:

@@ -17,6 +17,7 @@ from omnishop.channels import service as channels
 from omnishop.conversations import csat, handoff, service
 from omnishop.conversations import rules as conversation_rules
 from omnishop.conversations.bot import account, care, intents, rules, shop
+from omnishop.conversations.bot import returns as bot_returns
 from omnishop.conversations.bot.shop import Turn
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import BOT, Conversation, DialogueState, Message
@@ -206,6 +207,8 @@ async def _button(turn: Turn, action: str, arg: str | None) -> str | None:
         await care.order_status(turn, arg)
     elif action == "return":
         await care.start_return(turn, arg)
+    elif action in bot_returns.ACTIONS:
+        await bot_returns.press(turn, action, arg)
     elif action == "human":
         return "requested"
     elif action == "resume":
@@ -345,7 +348,9 @@ async def _resume(turn: Turn) -> None:
         return
     turn.go(entry["flow"], entry["step"], **dict(entry.get("slots") or {}))
     flow = entry["flow"]
-    if flow in ("order_status", "return"):
+    if flow == "return":
+        await bot_returns.resume(turn)
+    elif flow == "order_status":
         turn.say(t("ask.order", turn.language))
     elif flow == "store_location":
         turn.say(t("ask.location", turn.language))

@@ -1,0 +1,408 @@
+"""A return inside the chat, through the returns service the API uses: the customer's own
+returnable orders -> the order's lines (one unit per tap, or all) -> a reason from the
+service's list -> confirm -> ``orders.returns.request`` opens it; the reply gives the return
+number, how the units come back and the refund the service computed. A refusal (not
+delivered, too late, nothing left) is the service's reason in the customer's language.
+
+The flow is ``return`` in the dialogue state, steps ``number`` -> ``lines`` -> ``reason`` ->
+``confirm``; its slots are plain JSON so a topic switch can pause it and resume it later."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_date
+
+from omnishop.conversations.bot import rules
+from omnishop.conversations.bot.shop import Turn, menu
+from omnishop.conversations.bot.texts import t
+from omnishop.conversations.wire import Button
+from omnishop.kernel.errors import DomainError, Forbidden, NotFound
+from omnishop.kernel.money import Money
+from omnishop.orders import listing, return_rules, returns_offer
+from omnishop.orders import returns as order_returns
+from omnishop.orders import service as orders
+from omnishop.orders.return_rules import (
+    NotReturnable,
+    ReasonCode,
+    ReturnMethod,
+    ReturnWindowClosed,
+    TooManyUnits,
+)
+from omnishop.orders.returns_offer import NothingToReturn, ReturnOffer
+from omnishop.orders.returns_schemas import ReturnCreate, ReturnInfo, ReturnLineIn
+
+FLOW = "return"
+# Button actions of this flow (``bot:<action>[:<arg>]``; Telegram allows 64 bytes).
+ACTIONS = frozenset({"rline", "rall", "rnext", "rreason", "rconfirm", "rcancel"})
+ORDERS_LOOKED_AT = 10  # the most recent orders checked for something returnable
+ORDERS_SHOWN = 5
+LINES_SHOWN = 8
+# Set when a return is opened, kept across flows: a second tap on the same confirm button
+# answers with that return instead of opening another.
+DONE = "_return_done"
+
+
+async def start(turn: Turn, number: str | None) -> None:
+    """The "return" intent or button: the order named (only if it is theirs), else a choice
+    of their orders that have something left to return."""
+    if number:
+        await _open(turn, number)
+        return
+    offers = await _returnable_orders(turn)
+    if not offers:
+        turn.go(None)
+        turn.say(t("return.no_orders", turn.language), buttons=menu(turn))
+        return
+    turn.go(FLOW, "number")
+    turn.say(
+        t("return.pick_order", turn.language),
+        buttons=tuple(
+            Button(o.order_number, payload=rules.payload("return", o.order_number)) for o in offers
+        ),
+    )
+
+
+async def press(turn: Turn, action: str, arg: str | None) -> None:
+    """A tap on one of this flow's buttons. A button of an earlier step moves the flow back
+    there; one from a finished or abandoned return is answered as out of date."""
+    if action == "rcancel":
+        turn.go(None)
+        turn.say(t("return.canceled", turn.language), buttons=menu(turn))
+        return
+    if action == "rconfirm":
+        await _confirm(turn, arg)
+        return
+    state = turn.state
+    if state.flow != FLOW or state.step not in ("lines", "reason", "confirm"):
+        await _stale(turn)
+        return
+    if action in ("rline", "rall"):
+        _pick(turn, arg, everything=action == "rall")
+    elif action == "rnext" and turn.slots.get("picked"):
+        turn.go(FLOW, "reason", **_flow_slots(turn))
+        _show_reasons(turn)
+    elif action == "rnext":
+        turn.say(t("return.pick_line", turn.language))
+        _show_lines(turn)
+    elif action == "rreason" and arg in set(ReasonCode) and turn.slots.get("picked"):
+        turn.go(FLOW, "confirm", **{**_flow_slots(turn), "reason": arg, "nonce": _nonce()})
+        _show_confirm(turn)
+    else:
+        await _stale(turn)
+
+
+async def _stale(turn: Turn) -> None:
+    """A button of a finished, abandoned or other step: say so, show where things stand."""
+    turn.say(t("return.stale", turn.language))
+    if turn.state.flow == FLOW:
+        await resume(turn)
+    else:
+        await start(turn, None)
+
+
+async def resume(turn: Turn) -> None:
+    """Show again the step the flow is at (after a topic switch, or a stale button)."""
+    step = turn.state.step
+    if step == "lines" or (step in ("reason", "confirm") and not turn.slots.get("picked")):
+        turn.go(FLOW, "lines", **_flow_slots(turn))
+        _show_lines(turn)
+    elif step == "reason":
+        _show_reasons(turn)
+    elif step == "confirm":
+        _show_confirm(turn)
+    else:
+        turn.say(t("ask.order", turn.language))
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+
+async def _open(turn: Turn, number: str) -> None:
+    offer = await _offer(turn, number)
+    if offer is None:
+        turn.go(None)
+        return
+    turn.go(
+        FLOW,
+        "lines",
+        order_number=offer.order_number,
+        order_token=offer.order_token,
+        lines=[
+            {"id": ln.order_line_id.hex, "name": ln.name, "left": ln.left} for ln in offer.lines
+        ],
+        picked={},
+    )
+    _show_lines(turn)
+
+
+def _pick(turn: Turn, line: str | None, *, everything: bool) -> None:
+    lines = {ln["id"]: ln for ln in turn.slots.get("lines") or []}
+    picked = dict(turn.slots.get("picked") or {})
+    if line not in lines:
+        turn.say(t("return.stale", turn.language))
+    else:
+        left = int(lines[line]["left"])
+        picked[line] = left if everything else min(picked.get(line, 0) + 1, left)
+    # Back to choosing lines, whatever step the tap came from.
+    turn.go(FLOW, "lines", **{**_flow_slots(turn), "picked": picked})
+    _show_lines(turn)
+
+
+def _show_lines(turn: Turn) -> None:
+    lang = turn.language
+    picked: dict[str, int] = turn.slots.get("picked") or {}
+    text = t("return.lines", lang, number=turn.slots.get("order_number", ""))
+    if picked:
+        text += "\n" + t("return.picked", lang, items=_items(turn))
+    buttons = []
+    for ln in (turn.slots.get("lines") or [])[:LINES_SHOWN]:
+        left = int(ln["left"]) - picked.get(ln["id"], 0)
+        if left <= 0:
+            continue
+        name = str(ln["name"])
+        one = f"{name[:34]} +1" if left > 1 else name[:40]
+        buttons.append(Button(one, payload=rules.payload("rline", ln["id"])))
+        if left > 1:
+            label = t("return.all", lang, name=name[:24], count=left)
+            buttons.append(Button(label, payload=rules.payload("rall", ln["id"])))
+    if picked:
+        buttons.append(Button(t("return.next", lang), payload=rules.payload("rnext")))
+    turn.say(text, buttons=(*buttons, *_exits(turn)))
+
+
+def _show_reasons(turn: Turn) -> None:
+    lang = turn.language
+    turn.say(
+        t("return.reason", lang),
+        buttons=(
+            *(
+                Button(
+                    t(f"return.reason.{code.value}", lang), payload=rules.payload("rreason", code)
+                )
+                for code in ReasonCode
+            ),
+            *_exits(turn),
+        ),
+    )
+
+
+def _show_confirm(turn: Turn) -> None:
+    lang = turn.language
+    reason = str(turn.slots.get("reason") or ReasonCode.OTHER.value)
+    turn.say(
+        t(
+            "return.confirm",
+            lang,
+            number=turn.slots.get("order_number", ""),
+            items=_items(turn),
+            reason=t(f"return.reason.{reason}", lang),
+        ),
+        buttons=(
+            Button(
+                t("return.confirm.button", lang),
+                payload=rules.payload("rconfirm", str(turn.slots.get("nonce") or "")),
+            ),
+            *_exits(turn),
+        ),
+    )
+
+
+async def _confirm(turn: Turn, nonce: str | None) -> None:
+    lang = turn.language
+    done = turn.slots.get(DONE) or {}
+    if nonce and done.get("nonce") == nonce:
+        turn.say(t("return.already", lang, number=done.get("number", "")))
+        return
+    state = turn.state
+    if state.flow != FLOW or state.step != "confirm" or turn.slots.get("nonce") != nonce:
+        await _stale(turn)
+        return
+    # The same tap answered by two workers at once: the second waits here for the first to
+    # commit (a row lock on PostgreSQL; SQLite runs one writer at a time), then finds the
+    # return already opened.
+    await turn.session.refresh(state, with_for_update=True)
+    done = turn.slots.get(DONE) or {}
+    if done.get("nonce") == nonce:
+        turn.say(t("return.already", lang, number=done.get("number", "")))
+        return
+    number = str(turn.slots.get("order_number") or "")
+    offer = await _offer(turn, number)
+    if offer is None:
+        turn.go(None)
+        return
+    try:
+        async with turn.session.begin_nested():
+            opened = await order_returns.request(
+                session=turn.session,
+                order_id=offer.order_id,
+                data=_request(turn, offer),
+                created_by=f"customer:{turn.conversation.customer_id}",
+                customer_id=turn.conversation.customer_id,
+            )
+    except TooManyUnits:
+        # Returned elsewhere meanwhile: choose again from what is left now.
+        turn.say(t("return.too_many", lang))
+        await _open(turn, number)
+        return
+    except DomainError as exc:
+        turn.go(None)
+        turn.say(refusal(exc, number, lang), buttons=_browser(turn, offer.order_token))
+        return
+    turn.go(None)
+    turn.set(**{DONE: {"nonce": nonce, "number": opened.number}})
+    turn.say(_created(opened, offer, lang), buttons=_browser(turn, offer.order_token))
+
+
+def _request(turn: Turn, offer: ReturnOffer) -> ReturnCreate:
+    reason = ReasonCode(str(turn.slots.get("reason") or ReasonCode.OTHER.value))
+    picked: dict[str, int] = turn.slots.get("picked") or {}
+    return ReturnCreate(
+        channel=turn.channel.code,
+        method=offer.method,
+        location_id=offer.location_id,
+        lines=[
+            ReturnLineIn(order_line_id=uuid.UUID(line), quantity=quantity, reason=reason)
+            for line, quantity in picked.items()
+            if quantity > 0
+        ],
+    )
+
+
+def _created(opened: ReturnInfo, offer: ReturnOffer, lang: str) -> str:
+    if opened.method == ReturnMethod.DROP_OFF:
+        then = t(
+            "return.drop_off",
+            lang,
+            store=offer.location_name or "",
+            address=offer.location_address or "—",
+        )
+    else:
+        then = t("return.courier", lang, tracking=opened.label_tracking_number or opened.number)
+    refund = return_rules.settle(
+        opened.lines_amount, opened.shipping_amount, opened.exchange_difference
+    ).refund
+    return t(
+        "return.created",
+        lang,
+        number=opened.number,
+        next=then,
+        amount=Money(refund, opened.currency).format(lang),
+    )
+
+
+# --- the service's answers ---------------------------------------------------------------------
+
+
+async def _offer(turn: Turn, number: str) -> ReturnOffer | None:
+    """The offer for the customer's own order ``number``; else says why and gives None.
+    Another's order reads exactly like an unknown one."""
+    customer_id = turn.conversation.customer_id
+    order_id = None
+    try:
+        if customer_id is None:
+            raise NotFound("no customer", field="order_number")
+        order_id = await order_returns.find_order(
+            session=turn.session, order_id=None, number=number
+        )
+        return await returns_offer.offer(
+            session=turn.session, order_id=order_id, customer_id=customer_id
+        )
+    except (NotFound, Forbidden):
+        turn.say(t("order.unknown", turn.language, number=number))
+        return None
+    except DomainError as exc:
+        turn.say(refusal(exc, number, turn.language), buttons=await _order_link(turn, order_id))
+        return None
+
+
+async def _returnable_orders(turn: Turn) -> list[ReturnOffer]:
+    customer_id = turn.conversation.customer_id
+    if customer_id is None:
+        return []
+    page = await listing.customer_orders(
+        session=turn.session, customer_id=customer_id, cursor=None, limit=ORDERS_LOOKED_AT
+    )
+    found = []
+    for order in page.data:
+        try:
+            found.append(
+                await returns_offer.offer(
+                    session=turn.session, order_id=order.id, customer_id=customer_id
+                )
+            )
+        except DomainError:
+            continue  # nothing to return in it: not offered
+        if len(found) == ORDERS_SHOWN:
+            break
+    return found
+
+
+def refusal(exc: DomainError, number: str, language: str) -> str:
+    """The returns service's refusal in the customer's language."""
+    if isinstance(exc, ReturnWindowClosed):
+        ended = exc.extra.get("window_ended_at")
+        if not ended:
+            return t("return.undelivered", language, number=number)
+        return t(
+            "return.window",
+            language,
+            number=number,
+            date=_date(datetime.fromisoformat(str(ended)), language),
+            days=exc.extra.get("window_days", ""),
+        )
+    if isinstance(exc, NotReturnable):
+        return t("return.not_returnable", language, number=number)
+    if isinstance(exc, NothingToReturn):
+        return t("return.nothing_left", language, number=number)
+    if isinstance(exc, TooManyUnits):
+        return t("return.too_many", language)
+    return t("error", language)
+
+
+# --- small parts -------------------------------------------------------------------------------
+
+
+def _flow_slots(turn: Turn) -> dict[str, Any]:
+    _, own = rules.split_slots(turn.slots)
+    return own
+
+
+def _items(turn: Turn) -> str:
+    picked: dict[str, int] = turn.slots.get("picked") or {}
+    names = {ln["id"]: str(ln["name"]) for ln in turn.slots.get("lines") or []}
+    return ", ".join(f"{names.get(k, '?')} × {n}" for k, n in picked.items() if n > 0)
+
+
+def _exits(turn: Turn) -> tuple[Button, ...]:
+    cancel = Button(t("return.cancel", turn.language), payload=rules.payload("rcancel"))
+    return (cancel, *_browser(turn, turn.slots.get("order_token")))
+
+
+def _browser(turn: Turn, token: str | None) -> tuple[Button, ...]:
+    """The storefront's page of the order, where the return can be followed (or asked)."""
+    if not token:
+        return ()
+    url = f"{turn.base_url.rstrip('/')}/order/{token}"
+    return (Button(t("return.browser", turn.language), url=url),)
+
+
+async def _order_link(turn: Turn, order_id: uuid.UUID | None) -> tuple[Button, ...]:
+    if order_id is None:
+        return ()
+    info = await orders.get(session=turn.session, order_id=order_id)
+    return _browser(turn, info.token)
+
+
+def _nonce() -> str:
+    return secrets.token_hex(4)
+
+
+def _date(value: datetime, language: str) -> str:
+    try:
+        return format_date(value.date(), format="long", locale=language)
+    except (ValueError, LookupError):
+        return value.date().isoformat()
