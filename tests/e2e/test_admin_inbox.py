@@ -110,9 +110,9 @@ async def test_an_operator_takes_a_queued_chat_replies_and_resolves_it(
     online = await client.post("/admin/inbox/online", data={"csrf_token": token, "online": "1"})
     assert online.status_code == 303
     page = await client.get("/admin/inbox")
-    assert 'id="presence">Online' in page.text
+    assert 'id="presence">В сети' in page.text  # no Accept-Language: the inbox reads Russian
     queue = page.text.split('id="queue"')[1].split('id="mine"')[0]
-    assert str(conversation_id) in queue and " min" in queue  # waiting time shown
+    assert str(conversation_id) in queue and " мин" in queue  # waiting time shown
 
     assert (await _act(client, conversation_id, "take")).status_code == 303
     page = await client.get("/admin/inbox")
@@ -122,7 +122,7 @@ async def test_an_operator_takes_a_queued_chat_replies_and_resolves_it(
     assert (await _act(client, conversation_id, "reply", text="Hi, I'm Anna")).status_code == 303
     assert (await _act(client, conversation_id, "canned", canned="thanks")).status_code == 303
     chat = await client.get(f"/admin/inbox/c/{conversation_id}", params={"q": "ведьмак"})
-    assert "Send card" in chat.text and 'value="witcher"' in chat.text
+    assert "Отправить карточку" in chat.text and 'value="witcher"' in chat.text
     assert (await _act(client, conversation_id, "card", product="witcher")).status_code == 303
     assert (await _act(client, conversation_id, "paylink")).status_code == 303
 

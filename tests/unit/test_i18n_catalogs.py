@@ -15,6 +15,8 @@ from omnishop.storefront.i18n import environment, pick_locale, translations
 
 TEMPLATE = i18n.CATALOG_DIR / "messages.pot"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+# Chat replies (bot, notifications, canned) are filled with str.format: {name} must survive.
+BRACES = re.compile(r"\{\w*\}")
 
 
 def load(locale: str) -> Catalog:
@@ -42,6 +44,8 @@ def test_every_template_message_is_translated_and_not_fuzzy(locale: str) -> None
         assert all(s.strip() for s in strings), f"{locale}: untranslated {msgid!r}"
         wanted = set(PLACEHOLDER.findall(msgid))
         assert all(set(PLACEHOLDER.findall(s)) == wanted for s in strings), (locale, msgid)
+        braces = set(BRACES.findall(msgid))
+        assert all(set(BRACES.findall(s)) == braces for s in strings), (locale, msgid)
 
 
 def test_template_covers_every_string_in_the_code() -> None:

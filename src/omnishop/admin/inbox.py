@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ from sqladmin import Admin, BaseView, expose
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from omnishop.admin import inbox_data
+from omnishop.admin import inbox_data, inbox_i18n
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
 from omnishop.checkout import vouchers
 from omnishop.conversations import feed, handoff, notes
@@ -76,20 +76,30 @@ def _conversation_id(request: Request) -> uuid.UUID:
         raise NotFound("no such conversation") from exc
 
 
-def _capacity(raw: str) -> int:
+def _say(request: Request) -> Callable[..., str]:
+    """The operator's words: what the inbox itself refuses is said in their language."""
+    return inbox_i18n.translator(inbox_i18n.operator_locale(request))
+
+
+def _capacity(raw: str, _: Callable[..., str]) -> int:
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ValidationFailed("capacity is a whole number", field="capacity") from exc
+        raise ValidationFailed(_("Capacity is a whole number."), field="capacity") from exc
     if not 0 <= value <= MAX_CAPACITY:
-        raise ValidationFailed(f"capacity is 0 to {MAX_CAPACITY} chats", field="capacity")
+        message = _("Capacity is 0 to %(max)s chats.", max=MAX_CAPACITY)
+        raise ValidationFailed(message, field="capacity")
     return value
 
 
-def _refused(exc: DomainError, back: str) -> HTMLResponse:
+def _refused(request: Request, exc: DomainError, back: str) -> HTMLResponse:
+    """A refused action's page: its heading in the operator's language, then the detail."""
+    locale = inbox_i18n.operator_locale(request)
+    title = inbox_i18n.refusal_title(exc, locale)
     body = (
-        f"<!doctype html><title>{escape(exc.title)}</title><p>{escape(exc.detail)}</p>"
-        f'<p><a href="{escape(back)}">Back</a></p>'
+        f'<!doctype html><html lang="{locale}"><title>{escape(title)}</title>'
+        f"<h1>{escape(title)}</h1><p>{escape(exc.detail)}</p>"
+        f'<p><a href="{escape(back)}">{escape(inbox_i18n.translator(locale)("Back"))}</a></p>'
     )
     return HTMLResponse(body, status_code=exc.status)
 
@@ -112,16 +122,18 @@ class InboxView(_InboxBase):
             lists = await inbox_data.lists(session=session, staff_id=staff_id)
             marker = await feed.change_marker(session=session)
         part = request.query_params.get("part") == "lists"
+        words = inbox_i18n.page_context(request)
+        _ = words["_"]
         return await self.templates.TemplateResponse(
             request,
             "inbox/lists.html" if part else "inbox/index.html",
             {
-                "title": "Inbox",
+                **words,
+                "title": _("Inbox"),
                 "lists": lists,
                 "now": clock.now(),
                 "marker": marker,
                 "staff_id": staff_id,
-                "locales": i18n.LOCALES,
                 "sets_capacity": request.session.get("role") in CAPACITY_ROLES,
             },
         )
@@ -138,6 +150,8 @@ class InboxChatView(_InboxBase):
     async def chat(self, request: Request) -> Response:
         staff_id = _staff_id(request)
         query = request.query_params.get("q", "").strip()[:200] or None
+        words = inbox_i18n.page_context(request)
+        _ = words["_"]
         try:
             conversation_id = _conversation_id(request)
             async with unit_of_work(_database(request).sessions, writes=False) as session:
@@ -146,16 +160,18 @@ class InboxChatView(_InboxBase):
                     conversation_id=conversation_id,
                     staff_id=staff_id,
                     product_query=query,
+                    locale=words["locale"],
                 )
                 marker = await feed.change_marker(session=session, conversation_id=conversation_id)
         except DomainError as exc:
-            return _refused(exc, "/admin/inbox")
+            return _refused(request, exc, "/admin/inbox")
         part = request.query_params.get("part") == "thread"
         return await self.templates.TemplateResponse(
             request,
             "inbox/thread.html" if part else "inbox/chat.html",
             {
-                "title": f"Chat · {screen.conversation.platform}",
+                **words,
+                "title": _("Chat · %(platform)s", platform=screen.conversation.platform),
                 "screen": screen,
                 "c": screen.conversation,
                 "now": clock.now(),
@@ -172,14 +188,15 @@ class InboxChatView(_InboxBase):
         if not csrf_valid(request, form.get(CSRF_FIELD)):
             return Response("stale or forged form", status_code=403)
         do = str(form.get("do", ""))
+        _ = _say(request)
         try:
             conversation_id = _conversation_id(request)
             if do not in ACTIONS:
-                raise ValidationFailed("unknown action", field="do")
+                raise ValidationFailed(_("Unknown action."), field="do")
             async with unit_of_work(_database(request).sessions) as session:
                 await _act(request, session, conversation_id, do, form)
         except DomainError as exc:
-            return _refused(exc, back)
+            return _refused(request, exc, back)
         if do in ("hand_back", "resolve"):
             back = str(request.url_for("admin:view-inbox"))
         return RedirectResponse(back, status_code=303)
@@ -204,21 +221,21 @@ class InboxChatView(_InboxBase):
         if not csrf_valid(request, form.get(CSRF_FIELD)):
             return Response("stale or forged form", status_code=403)
         back = str(request.url_for("admin:view-inbox"))
+        _ = _say(request)
         try:
             languages = [str(v) for v in form.getlist("languages")]
             if any(lang not in i18n.LOCALES for lang in languages):
-                raise ValidationFailed("unknown language", field="languages")
+                raise ValidationFailed(_("Unknown language."), field="languages")
             skills = [s.strip().lower() for s in str(form.get("skills", "")).split(",")]
             skills = [s for s in skills if s]
             if len(skills) > MAX_SKILLS or any(len(s) > 30 for s in skills):
-                raise ValidationFailed(
-                    f"at most {MAX_SKILLS} skills of 30 characters", field="skills"
-                )
+                message = _("At most %(max)s skills of 30 characters each.", max=MAX_SKILLS)
+                raise ValidationFailed(message, field="skills")
             capacity = None
             if form.get("capacity") not in (None, ""):
                 if request.session.get("role") not in CAPACITY_ROLES:
                     return Response("only owners and managers set capacity", status_code=403)
-                capacity = _capacity(str(form.get("capacity")))
+                capacity = _capacity(str(form.get("capacity")), _)
             async with unit_of_work(_database(request).sessions) as session:
                 await handoff.set_operator(
                     session=session,
@@ -228,7 +245,25 @@ class InboxChatView(_InboxBase):
                     capacity=capacity,
                 )
         except DomainError as exc:
-            return _refused(exc, back)
+            return _refused(request, exc, back)
+        return RedirectResponse(back, status_code=303)
+
+    @expose("/inbox/language", methods=["POST"], identity="inbox-language")
+    async def language(self, request: Request) -> Response:
+        """The operator's language for the inbox pages, kept in the admin session."""
+        form = await request.form()
+        if not csrf_valid(request, form.get(CSRF_FIELD)):
+            return Response("stale or forged form", status_code=403)
+        back = str(form.get("back", ""))
+        # Only back to an inbox page: the field must not turn this into an open redirect.
+        if not back.startswith("/admin/inbox") or "//" in back:
+            back = str(request.url_for("admin:view-inbox"))
+        chosen = str(form.get("locale", ""))
+        if chosen not in i18n.LOCALES:
+            _ = _say(request)
+            refusal = ValidationFailed(_("Unknown language."), field="locale")
+            return _refused(request, refusal, back)
+        request.session[inbox_i18n.SESSION_KEY] = chosen
         return RedirectResponse(back, status_code=303)
 
     @expose("/inbox/live", identity="inbox-live")
@@ -290,7 +325,7 @@ async def _act(
     elif do == "resolve":
         await handoff.resolve(session=session, conversation_id=conversation_id, staff_id=staff_id)
     elif do == "voucher":
-        await _voucher(session, conversation_id, staff_id, form)
+        await _voucher(session, conversation_id, staff_id, form, _say(request))
     elif do == "note":
         text = str(form.get("note", ""))[: notes.MAX_NOTE + 1]
         await notes.add(
@@ -319,12 +354,13 @@ async def _content(
     do: str,
     form: Any,
 ) -> OutboundContent:
-    """What a reply action sends."""
+    """What a reply action sends (in the chat's language); refusals in the operator's."""
     base_url = str(request.app.state.base_url)
+    _ = _say(request)
     if do == "reply":
         text = str(form.get("text", "")).strip()
         if not text or len(text) > MAX_TEXT:
-            raise ValidationFailed(f"write 1 to {MAX_TEXT} characters", field="text")
+            raise ValidationFailed(_("Write 1 to %(max)s characters.", max=MAX_TEXT), field="text")
         return OutboundContent(text=text)
     if do == "canned":
         screen = await inbox_data.chat(
@@ -332,19 +368,19 @@ async def _content(
         )
         key = str(form.get("canned", ""))
         if key not in screen.canned:
-            raise ValidationFailed("unknown canned reply", field="canned")
+            raise ValidationFailed(_("Choose one of the canned replies."), field="canned")
         return OutboundContent(text=screen.canned[key])
     if do == "card":
         slug = str(form.get("product", "")).strip()[:200]
         if not slug:
-            raise ValidationFailed("choose a product", field="product")
+            raise ValidationFailed(_("Choose a product."), field="product")
         info = await conversations.get(session=session, conversation_id=conversation_id)
         card = await inbox_data.product_card(
             session=session, slug=slug, base_url=base_url, locale=info.language
         )
         return OutboundContent(cards=(card,))
     if do == "location":
-        return await _location(session, form)
+        return await _location(session, form, _)
     # paylink: the storefront's checkout, with the chat's cart when the bot keeps one
     info = await conversations.get(session=session, conversation_id=conversation_id)
     token = await feed.cart_token(session=session, conversation_id=conversation_id)
@@ -356,12 +392,12 @@ async def _content(
     return OutboundContent(text=text, buttons=(Button(label=label, url=url),))
 
 
-async def _location(session: Any, form: Any) -> OutboundContent:
+async def _location(session: Any, form: Any, _: Callable[..., str]) -> OutboundContent:
     """A store or pickup point: its place on the map, address and opening hours."""
     wanted = str(form.get("location", ""))
     found = next((s for s in await inbox_data.stores(session=session) if str(s.id) == wanted), None)
     if found is None or found.latitude is None or found.longitude is None:
-        raise ValidationFailed("choose a store", field="location")
+        raise ValidationFailed(_("Choose a store."), field="location")
     place = Location(
         latitude=float(found.latitude), longitude=float(found.longitude), title=found.name
     )
@@ -369,18 +405,22 @@ async def _location(session: Any, form: Any) -> OutboundContent:
 
 
 async def _voucher(
-    session: Any, conversation_id: uuid.UUID, staff_id: uuid.UUID, form: Any
+    session: Any,
+    conversation_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    form: Any,
+    _: Callable[..., str],
 ) -> None:
     """A discount code on the cart the bot keeps for this chat (checkout's own voucher rules)."""
     conversation = await conversations.get(session=session, conversation_id=conversation_id)
     if conversation.assigned_staff_id != staff_id:
-        raise conversations.NotYourConversation("take the conversation first")
+        raise conversations.NotYourConversation(_("Take the conversation first."))
     code = str(form.get("code", "")).strip()[:64]
     if not code:
-        raise ValidationFailed("enter a code", field="code")
+        raise ValidationFailed(_("Enter a code."), field="code")
     token = await feed.cart_token(session=session, conversation_id=conversation_id)
     if token is None:
-        raise ValidationFailed("this chat has no cart yet", field="code")
+        raise ValidationFailed(_("This chat has no cart yet."), field="code")
     await vouchers.apply_voucher(session=session, token=token, code=code)
 
 

@@ -30,8 +30,9 @@ from omnishop.customers.identities import IdentityInfo
 from omnishop.customers.models import Customer, StaffUser
 from omnishop.inventory import service as inventory
 from omnishop.inventory.models import Location
-from omnishop.kernel import clock
+from omnishop.kernel import clock, i18n
 from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel.i18n import N_
 from omnishop.loyalty import service as loyalty
 from omnishop.loyalty.schemas import LoyaltySummary
 from omnishop.orders import listing as orders
@@ -43,44 +44,28 @@ from omnishop.search.schemas import ProductSummary, SearchQuery
 CARD_CHANNEL = "web"
 WINDOW_WARNING_MINUTES = 60
 
-# What the customer reads (cards, canned replies) is in the chat's language: ru, en, ka.
-TEXTS: dict[str, dict[str, str]] = {
-    "add": {"ru": "В корзину", "en": "Add to cart", "ka": "კალათაში"},
-    "open": {"ru": "Открыть", "en": "Open", "ka": "გახსნა"},
-    "in_stock": {"ru": "в наличии", "en": "in stock", "ka": "მარაგშია"},
-    "out_of_stock": {"ru": "нет в наличии", "en": "out of stock", "ka": "მარაგში არ არის"},
-    "pay": {"ru": "Оплатить", "en": "Pay", "ka": "გადახდა"},
+# What the customer reads (cards, canned replies) is in the chat's language: the English
+# msgids are translated through the gettext catalogs (ru, en, ka).
+TEXTS: dict[str, str] = {
+    "add": N_("Add to cart"),
+    "open": N_("Open"),
+    "in_stock": N_("in stock"),
+    "out_of_stock": N_("out of stock"),
+    "pay": N_("Pay"),
 }
 # Canned replies: {first_name} (and {first_name_sp}: ", Anna" or nothing) and {order_number}
 # (the latest order) are filled from the chat's customer.
-CANNED: dict[str, dict[str, str]] = {
-    "hello": {
-        "ru": "Здравствуйте{first_name_sp}! Чем могу помочь?",
-        "en": "Hello{first_name_sp}! How can I help?",
-        "ka": "გამარჯობა{first_name_sp}! რით შემიძლია დაგეხმაროთ?",
-    },
-    "order": {
-        "ru": "Ваш заказ {order_number} уже в пути, ссылка для отслеживания — в кабинете.",
-        "en": "Your order {order_number} is on its way; the tracking link is in your account.",
-        "ka": "თქვენი შეკვეთა {order_number} გზაშია; თვალყურის ბმული თქვენს ანგარიშშია.",
-    },
-    "thanks": {
-        "ru": "Спасибо{first_name_sp}! Могу ещё чем-то помочь?",
-        "en": "Thank you{first_name_sp}! Is there anything else I can do for you?",
-        "ka": "გმადლობთ{first_name_sp}! კიდევ რამით შემიძლია დაგეხმაროთ?",
-    },
-    "pay": {
-        "ru": "Вот ссылка для оплаты корзины. Товары в ней пока отложены для вас.",
-        "en": "Here is a link to pay for your cart. Its items are held for you for a while.",
-        "ka": "აქ არის კალათის გადახდის ბმული. ნივთები დროებით თქვენთვისაა გადადებული.",
-    },
+CANNED: dict[str, str] = {
+    "hello": N_("Hello{first_name_sp}! How can I help?"),
+    "order": N_("Your order {order_number} is on its way; the tracking link is in your account."),
+    "thanks": N_("Thank you{first_name_sp}! Is there anything else I can do for you?"),
+    "pay": N_("Here is a link to pay for your cart. Its items are held for you for a while."),
 }
 
 
-def say(texts: dict[str, dict[str, str]], key: str, language: str) -> str:
-    """A customer-facing text in ``language`` (English, then Russian when missing)."""
-    entry = texts[key]
-    return entry.get(language) or entry.get("en") or entry["ru"]
+def say(texts: dict[str, str], key: str, language: str) -> str:
+    """A customer-facing text in ``language`` (English when the catalog lacks it)."""
+    return i18n.gettext(texts[key], i18n.normalize(language) or "en")
 
 
 @dataclass(frozen=True)
@@ -124,22 +109,23 @@ async def lists(*, session: AsyncSession, staff_id: uuid.UUID) -> Lists:
     )
 
 
-def window_note(conversation: ConversationInfo, now: datetime) -> str | None:
-    """The channel's constraint on replying, in words (None when there is none)."""
+def window_note(conversation: ConversationInfo, now: datetime, locale: str) -> str | None:
+    """The channel's constraint on replying, in words in the operator's ``locale`` (None when
+    there is none)."""
     closes = conversation.window_closes_at
     if closes is None:
         return None
+    _ = i18n.translator(locale)
     if closes <= now:
-        return (
-            f"The {conversation.platform} 24-hour window is closed: only approved templates "
-            "(WhatsApp) or tagged messages (Messenger) can be sent until the customer writes."
-        )
+        return _(
+            "The %(platform)s 24-hour window is closed: only approved templates (WhatsApp) or "
+            "tagged messages (Messenger) can be sent until the customer writes."
+        ) % {"platform": conversation.platform}
     minutes = int((closes - now).total_seconds() // 60)
     if minutes <= WINDOW_WARNING_MINUTES:
-        return (
-            f"The {conversation.platform} window closes in {minutes} min; after that a template "
-            "is needed."
-        )
+        return _(
+            "The %(platform)s window closes in %(minutes)s min; after that a template is needed."
+        ) % {"platform": conversation.platform, "minutes": minutes}
     return None
 
 
@@ -149,8 +135,9 @@ async def chat(
     conversation_id: uuid.UUID,
     staff_id: uuid.UUID,
     product_query: str | None = None,
+    locale: str = i18n.DEFAULT_LOCALE,
 ) -> ChatScreen:
-    """Everything the one-chat screen shows."""
+    """Everything the one-chat screen shows; the operator reads notes in ``locale``."""
     info = await conversations.get(session=session, conversation_id=conversation_id)
     channel = await channels.get(session=session, channel_id=info.channel_id)
     messages = await feed.after(session=session, conversation_id=info.id, cursor=None, limit=200)
@@ -186,7 +173,7 @@ async def chat(
         identities=linked,
         orders=recent,
         loyalty=points,
-        window_note=window_note(info, clock.now()),
+        window_note=window_note(info, clock.now(), locale),
         mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
         products=products,
         canned=canned,

@@ -10,20 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnishop.conversations import metrics, service
 from omnishop.conversations.models import Conversation
 from omnishop.conversations.wire import Button, OutboundContent
-from omnishop.kernel import clock
+from omnishop.kernel import clock, i18n
 from omnishop.kernel.errors import NotFound, ValidationFailed
+from omnishop.kernel.i18n import N_
 
 PAYLOAD_PREFIX = "csat:"
-QUESTION = {
-    "ru": "Мы помогли вам? Оцените, пожалуйста, от 1 до 5.",
-    "en": "Did we help? Please rate us from 1 to 5.",
-    "ka": "დაგეხმარეთ? გთხოვთ, შეგვაფასოთ 1-დან 5-მდე.",
-}
+QUESTION = N_("Did we help? Please rate us from 1 to 5.")
 
 
 async def ask(*, session: AsyncSession, conversation: Conversation) -> None:
     """Send the question as a system message; skipped where the platform's window is shut."""
-    text = QUESTION.get(conversation.language, QUESTION["en"])
+    text = i18n.translate(QUESTION, conversation.language)
     buttons = tuple(Button(label=str(n), payload=f"{PAYLOAD_PREFIX}{n}") for n in range(1, 6))
     try:
         await service.send(

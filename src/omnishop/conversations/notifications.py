@@ -17,7 +17,8 @@ from omnishop.conversations import rules, service, window_rules
 from omnishop.conversations.models import Consent, Conversation, Message
 from omnishop.conversations.wire import Button, OutboundContent, Template
 from omnishop.customers.models import Customer
-from omnishop.kernel import clock
+from omnishop.kernel import clock, i18n
+from omnishop.kernel.i18n import N_
 from omnishop.kernel.logging import get_logger
 
 log = get_logger(__name__)
@@ -37,40 +38,17 @@ MAIN_ZONE = {
     "ID": "Asia/Jakarta",
 }
 
-TEXTS: dict[str, dict[str, str]] = {
-    "order_paid": {
-        "ru": "Заказ {number} оплачен. Мы начали его собирать.",
-        "en": "Order {number} is paid. We are preparing it.",
-        "ka": "შეკვეთა {number} გადახდილია. ვამზადებთ მას.",
-    },
-    "order_shipped": {
-        "ru": "Заказ {number} отправлен. {tracking}",
-        "en": "Order {number} is on its way. {tracking}",
-        "ka": "შეკვეთა {number} გამოგზავნილია. {tracking}",
-    },
-    "order_ready_for_pickup": {
-        "ru": "Заказ {number} готов к выдаче.",
-        "en": "Order {number} is ready for pickup.",
-        "ka": "შეკვეთა {number} მზადაა გასატანად.",
-    },
-    "back_in_stock": {
-        "ru": "{title} снова в наличии.",
-        "en": "{title} is back in stock.",
-        "ka": "{title} კვლავ მარაგშია.",
-    },
-    "cart_reminder": {
-        "ru": "В вашей корзине осталось товаров: {count}. Оформить заказ?",
-        "en": "You left {count} item(s) in your cart. Ready to check out?",
-        "ka": "თქვენს კალათაში დარჩა {count} ნივთი. გააფორმებთ შეკვეთას?",
-    },
-    "order_delivered": {
-        "ru": "Заказ {number} доставлен. Спасибо за покупку!",
-        "en": "Order {number} was delivered. Thank you!",
-        "ka": "შეკვეთა {number} მიტანილია. გმადლობთ!",
-    },
+# What each trigger says: English msgids, read in the chat's language from the catalogs.
+TEXTS: dict[str, str] = {
+    "order_paid": N_("Order {number} is paid. We are preparing it."),
+    "order_shipped": N_("Order {number} is on its way. {tracking}"),
+    "order_ready_for_pickup": N_("Order {number} is ready for pickup."),
+    "back_in_stock": N_("{title} is back in stock."),
+    "cart_reminder": N_("You left {count} item(s) in your cart. Ready to check out?"),
+    "order_delivered": N_("Order {number} was delivered. Thank you!"),
 }
-TRACK = {"ru": "Трек-номер: {code}", "en": "Tracking number: {code}", "ka": "თრექინგი: {code}"}
-STATUS_BUTTON = {"ru": "Статус заказа", "en": "Order status", "ka": "შეკვეთის სტატუსი"}
+TRACK = N_("Tracking number: {code}")
+STATUS_BUTTON = N_("Order status")
 
 
 def customer_zone(country: str | None) -> str:
@@ -181,11 +159,11 @@ async def notify(
     language = conversation.language
     values = {"tracking": "", **params}
     if params.get("tracking_code"):
-        values["tracking"] = TRACK.get(language, TRACK["en"]).format(code=params["tracking_code"])
-    text = TEXTS[trigger].get(language, TEXTS[trigger]["en"]).format(**values).strip()
+        values["tracking"] = i18n.translate(TRACK, language, code=params["tracking_code"])
+    text = i18n.translate(TEXTS[trigger], language, **values).strip()
     content = OutboundContent(
         text=rules.with_stop_line(text, language),
-        buttons=(Button(STATUS_BUTTON.get(language, STATUS_BUTTON["en"]), url=url),) if url else (),
+        buttons=(Button(i18n.translate(STATUS_BUTTON, language), url=url),) if url else (),
     )
     state = window_rules.window_state(
         platform=conversation.platform, last_inbound_at=conversation.last_inbound_at, now=now

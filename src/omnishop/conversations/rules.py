@@ -10,6 +10,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from omnishop.kernel import i18n
+from omnishop.kernel.i18n import N_
+
 DEFAULT_CAPACITY = 8
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -223,13 +226,9 @@ def over_cap(sent_at: Sequence[datetime], now: datetime, cap: Cap = Cap()) -> bo
     return len(recent) >= cap.count
 
 
-STOP_LINE = {
-    "ru": "Чтобы не получать такие сообщения, ответьте STOP.",
-    "en": "Reply STOP to stop these messages.",
-    "ka": "ასეთი შეტყობინებების შესაწყვეტად უპასუხეთ STOP.",
-}
+STOP_LINE = N_("Reply STOP to stop these messages.")
 
 
 def with_stop_line(text: str, language: str) -> str:
     """Every unasked message tells how to stop them."""
-    return f"{text}\n\n{STOP_LINE.get(language, STOP_LINE['en'])}"
+    return f"{text}\n\n{i18n.translate(STOP_LINE, language)}"

@@ -15,6 +15,14 @@ from babel.messages.pofile import read_po
 LOCALES = ("ru", "en", "ka")
 DEFAULT_LOCALE = "ru"
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "locale"
+# Each language by its own name, for language switches.
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "ka": "ქართული"}
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for extraction (``pybabel extract`` knows ``N_``); translated later,
+    where the reader's language is known."""
+    return message
 
 
 @lru_cache(maxsize=8)
@@ -34,6 +42,13 @@ def _messages(locale: str) -> dict[str, str]:
 def gettext(message: str, locale: str) -> str:
     """Translate ``message`` into ``locale``; falls back to the message itself."""
     return _messages(locale).get(message, message)
+
+
+def translate(message: str, language: str | None, **values: object) -> str:
+    """An English msgid in a customer's ``language`` with its ``{name}`` values filled in;
+    English when the language is not ours or the catalog lacks the message."""
+    text = gettext(message, normalize(language) or "en")
+    return text.format(**values) if values else text
 
 
 def translator(locale: str) -> Callable[[str], str]:

@@ -21,7 +21,7 @@ from omnishop.kernel.money import Money
 from omnishop.storefront import pwa
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "ka": "ქართული"}
+LANGUAGE_NAMES = i18n.LANGUAGE_NAMES
 
 
 @lru_cache(maxsize=8)
