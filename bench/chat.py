@@ -11,31 +11,35 @@ bot) on a throwaway PostgreSQL database (or a SQLite file with --sqlite), then:
 3. every accepted message is counted in the database afterwards (persistence), and a share of
    redeliveries and forged deliveries is mixed in: duplicates must not add rows, forgeries
    must get 403;
-4. with ``--inbox``: a second server set whose in-process workers publish to Redis
-   (``OMNISHOP_REALTIME_URL``), as the operator inbox sees it; the bench subscribes to the
-   ``inbox`` channel and measures webhook sent → inbox event received p50/p99 at ``--inbox-rate``
-   (the bot runs too, its replies go to a local fake Telegram/Graph API).
+4. with ``--inbox``: a second server set with in-process workers and Redis realtime
+   (``OMNISHOP_REALTIME_URL``), as in production, at ``--inbox-rate`` webhooks/s (the bot
+   answers, its replies go to a local fake Telegram/Graph API). An operator signs in to the
+   back-office and holds 8 chats (the default capacity); ``--held-share`` of the webhooks come
+   from those customers. The bench follows each chat's screen as the browser does (SSE
+   ``/admin/inbox/live?c=…``, then the thread fragment on every change) and reports webhook
+   sent → live event and → message shown, p50/p99, plus webhook → Redis broadcast.
 
     python bench/chat.py [--postgres postgresql://postgres@127.0.0.1/postgres | --sqlite]
         [--messages 3000] [--rate 200] [--seconds 10] [--workers 2] [--concurrency 64]
-        [--inbox [--redis redis://127.0.0.1:6379/0] [--poll 0.05]]
+        [--inbox [--inbox-rate 200] [--held-share 0.1] [--redis redis://127.0.0.1:6379/0]]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +57,9 @@ from bench.pg import asyncpg_url, create_database, drop_database
 from bench.results import append
 from omnishop.channels import service as channels
 from omnishop.channels.schemas import ChannelCreate
-from omnishop.conversations.models import Message
+from omnishop.conversations import handoff, operators
+from omnishop.conversations.models import Conversation, Message
+from omnishop.customers import staff
 from omnishop.kernel.db import make_engine, make_sessionmaker, unit_of_work
 from omnishop.kernel.outbox import OutboxEvent
 from omnishop.messaging.config import MessagingSettings
@@ -236,10 +242,96 @@ async def fake_platforms() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-async def inbox_latency(
-    args: argparse.Namespace, url: str, folder: Path
-) -> tuple[list[float], int, int]:
-    """Webhook posted → the inbox's realtime event for that message arrives (Redis)."""
+OPERATOR_EMAIL = "bench-operator@omnishop.local"
+OPERATOR_PASSWORD = "bench-operator-password"  # noqa: S105
+HELD_CHATS = 8  # one operator at the default capacity
+HELD_BASE = 900_000  # sender numbers of the chats the operator holds
+
+
+async def make_operator(url: str) -> uuid.UUID:
+    engine = make_engine(url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            user = await staff.create_staff(
+                session=session,
+                email=OPERATOR_EMAIL,
+                name="Bench operator",
+                role="operator",
+                password=OPERATOR_PASSWORD,
+            )
+            await operators.set_operator(session=session, staff_id=user.id, online=True)
+            return user.id
+    finally:
+        await engine.dispose()
+
+
+async def hand_over(url: str, staff_id: uuid.UUID) -> list[uuid.UUID]:
+    """The operator takes the chats of the HELD_CHATS senders (they wrote once already)."""
+    engine = make_engine(url)
+    ids = [str(500000 + HELD_BASE + i) for i in range(HELD_CHATS)]
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            found = list(
+                await session.scalars(
+                    select(Conversation.id).where(Conversation.external_sender_id.in_(ids))
+                )
+            )
+            for conversation_id in found:
+                await handoff.take(
+                    session=session, conversation_id=conversation_id, staff_id=staff_id
+                )
+            return found
+    finally:
+        await engine.dispose()
+
+
+async def sign_in(client: httpx.AsyncClient) -> None:
+    page = await client.get("/admin/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    if token is None:
+        raise SystemExit("no CSRF token on /admin/login")
+    form = {"email": OPERATOR_EMAIL, "password": OPERATOR_PASSWORD, "csrf_token": token[1]}
+    await client.post("/admin/login", data=form)
+    inbox = await client.get("/admin/inbox")
+    if inbox.status_code != 200:
+        raise SystemExit(f"operator sign-in failed: /admin/inbox answers {inbox.status_code}")
+
+
+async def watch_chat(
+    client: httpx.AsyncClient,
+    conversation_id: uuid.UUID,
+    sent: dict[str, float],
+    heard: dict[str, float],
+    shown: dict[str, float],
+    ready: asyncio.Event,
+) -> None:
+    """What the operator's chat screen does: follow /admin/inbox/live?c=…, and on every
+    ``changed`` event fetch the thread fragment (as live.html swaps it in). A bench token is
+    "heard" at the event before the fragment that first shows it, "shown" when that
+    fragment arrived."""
+    live = f"/admin/inbox/live?c={conversation_id}&since="
+    thread = f"/admin/inbox/c/{conversation_id}?part=thread"
+    pattern = re.compile(r"bench-\d+")
+    async with client.stream("GET", live, timeout=None) as stream:
+        async for line in stream.aiter_lines():
+            if not line.startswith("event: changed"):
+                continue
+            at = time.perf_counter()
+            if not ready.is_set():  # the first event only reports the current state
+                ready.set()
+                continue
+            page = await client.get(thread)
+            done = time.perf_counter()
+            for token in set(pattern.findall(page.text)):
+                if token in sent and token not in shown:
+                    heard[token], shown[token] = at, done
+
+
+async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dict[str, Any]:
+    """Webhooks at --inbox-rate/s (signed, stored, the bot answering the chats it holds) while
+    an operator's screen follows the HELD_CHATS chats it holds: webhook sent → the screen's
+    live event, and → the thread fragment that shows the message. The Redis ``inbox`` channel
+    is timed too (webhook → broadcast)."""
     runner, fake = await fake_platforms()
     extra = {
         "OMNISHOP_WORKER_IN_PROCESS": "true",
@@ -248,15 +340,23 @@ async def inbox_latency(
         "OMNISHOP_TELEGRAM_API_BASE": fake,
         "OMNISHOP_META_GRAPH_BASE": fake,
     }
+    staff_id = await make_operator(url)
     process, base = await start_servers(url, args.workers, folder / "inbox.log", extra)
     broadcast = Broadcast(args.redis)
     await broadcast.connect()
     sent: dict[str, float] = {}
-    seen: dict[str, float] = {}
-    everything = asyncio.Event()
+    broadcast_at: dict[str, float] = {}
+    heard: dict[str, float] = {}
+    shown: dict[str, float] = {}
     count = int(args.inbox_rate * args.seconds)
+    held_every = max(1, round(1 / args.held_share))
+    watchers: list[asyncio.Task[None]] = []
+    limits = httpx.Limits(max_connections=4 * HELD_CHATS)
     try:
-        async with broadcast.subscribe("inbox") as subscriber:
+        async with (
+            broadcast.subscribe("inbox") as subscriber,
+            httpx.AsyncClient(base_url=base, limits=limits) as operator,
+        ):
 
             async def listen() -> None:
                 async for event in subscriber:  # type: ignore[union-attr]
@@ -265,39 +365,66 @@ async def inbox_latency(
                     data = json.loads(event.message)
                     text_ = str((data.get("body") or {}).get("text") or "")
                     if data.get("direction") == "in" and text_.startswith("bench-"):
-                        seen.setdefault(text_, time.perf_counter())
-                        if count and len(seen) >= count:
-                            everything.set()
+                        broadcast_at.setdefault(text_, time.perf_counter())
 
             listener = asyncio.create_task(listen())
             warm = [telegram(2 * 10**7 + n, n, "warm") for n in range(8 * args.workers)]
+            warm += [telegram(2 * 10**7 + HELD_BASE + i, HELD_BASE + i) for i in range(HELD_CHATS)]
             await closed_loop(base, warm, args.workers * 2)
+            held = await hand_over(url, staff_id)
+            await sign_in(operator)
+            readiness = []
+            for conversation_id in held:
+                ready = asyncio.Event()
+                readiness.append(ready)
+                watch = watch_chat(operator, conversation_id, sent, heard, shown, ready)
+                watchers.append(asyncio.create_task(watch))
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readiness)), 30)
             items = []
             for n in range(count):
                 token = f"bench-{n}"
-                items.append((token, telegram(3 * 10**7 + n, n % args.senders, token)))
+                if n % held_every == 0:  # a customer of the operator's chats writes
+                    sender = HELD_BASE + (n // held_every) % HELD_CHATS
+                    items.append((token, telegram(3 * 10**7 + n, sender, token), True))
+                else:  # everyone else talks to the bot
+                    sender = n % args.senders
+                    items.append((token, telegram(3 * 10**7 + n, sender, token), False))
             connector = aiohttp.TCPConnector(limit=2000, force_close=True)
             async with aiohttp.ClientSession(connector=connector) as session:
                 tasks = []
                 start = time.perf_counter()
-                for i, (token, item) in enumerate(items):
+                for i, (token, item, watched) in enumerate(items):
                     delay = start + i / args.inbox_rate - time.perf_counter()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    sent[token] = time.perf_counter()
+                    if watched:
+                        sent[token] = time.perf_counter()
                     tasks.append(asyncio.create_task(post(session, base, item)))
                 statuses = [s for s, _ in await asyncio.gather(*tasks)]
-            if len(seen) < len(sent):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(everything.wait(), timeout=30)
+            for _ in range(300):  # up to 30 s for the stragglers
+                if len(shown) >= len(sent):
+                    break
+                await asyncio.sleep(0.1)
             listener.cancel()
     finally:
+        for watcher in watchers:
+            watcher.cancel()
         await broadcast.disconnect()
         process.terminate()
         await process.wait()
         await runner.cleanup()
-    latencies = [(seen[t] - sent[t]) * 1000 for t in sent if t in seen]
-    return latencies, len(sent) - len(latencies), sum(1 for s in statuses if s != 200)
+
+    def ms(seen: dict[str, float]) -> list[float]:
+        return [(seen[t] - sent[t]) * 1000 for t in sent if t in seen]
+
+    return {
+        "watched": len(sent),
+        "broadcast": ms(broadcast_at),
+        "heard": ms(heard),
+        "shown": ms(shown),
+        "missing": len(sent) - len(shown),
+        "failed": sum(1 for s in statuses if s != 200),
+    }
 
 
 async def seed(url: str) -> None:
@@ -436,16 +563,20 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
         "messages stored by the open loop (must equal its deliveries)": f"{in_db_after} / {count}",
     }
     if inbox is not None:
-        latencies, missing, failed = inbox
-        figures[
-            f"inbox: webhook→realtime event at {args.inbox_rate:.0f}/s, p50 / p99 (ms; worker poll "
-            f"{args.poll}s, bot on)"
-        ] = (
-            f"{statistics.median(latencies):.0f} / {percentile(latencies, 0.99):.0f}"
-            if latencies
-            else "-"
+
+        def p50_p99(values: list[float]) -> str:
+            if not values:
+                return "-"
+            return f"{statistics.median(values):.1f} / {percentile(values, 0.99):.1f}"
+
+        load = f"{args.inbox_rate:.0f} webhooks/s, bot on, {inbox['watched']} to the held chats"
+        figures["operator screen: load"] = load
+        figures["webhook → inbox broadcast (Redis) p50 / p99 (ms)"] = p50_p99(inbox["broadcast"])
+        figures["webhook → chat screen's live event p50 / p99 (ms)"] = p50_p99(inbox["heard"])
+        figures["webhook → message shown (thread fetched) p50 / p99 (ms)"] = p50_p99(inbox["shown"])
+        figures["operator screen: messages missing after 30 s / webhook failures"] = (
+            f"{inbox['missing']} / {inbox['failed']}"
         )
-        figures["inbox: events missing after 30 s / webhook failures"] = f"{missing} / {failed}"
 
     table = Table(title="Messenger webhooks (bench/chat.py)")
     table.add_column("figure")
@@ -467,7 +598,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--concurrency", type=int, default=64, help="client connections")
     parser.add_argument("--inbox", action="store_true", help="also measure webhook → inbox")
-    parser.add_argument("--inbox-rate", type=float, default=20.0, help="messages/s to the inbox")
+    parser.add_argument("--inbox-rate", type=float, default=200.0, help="webhooks/s, inbox phase")
+    parser.add_argument(
+        "--held-share", type=float, default=0.1, help="share of them to the operator's chats"
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--poll", type=float, default=0.05, help="outbox worker poll seconds")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")

@@ -87,10 +87,12 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
     row = seen.first()
     if row is not None:
         return Received(duplicate=True, message_id=row[0], conversation_id=row[1])
-    identity = await identities.find(
-        session=session, kind=message.platform, external_id=message.sender_id
-    )
-    if identity is None or message.profile:  # first sight, or news about the sender
+    identity = None
+    if not message.profile:  # nothing new about the sender: the identity we know will do
+        identity = await identities.find(
+            session=session, kind=message.platform, external_id=message.sender_id
+        )
+    if identity is None:  # first sight, or perhaps news about the sender
         identity = await identities.sign_in(
             session=session,
             kind=message.platform,
