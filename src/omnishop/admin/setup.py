@@ -26,6 +26,7 @@ from omnishop.admin.auth import (
 from omnishop.admin.content_views import CONTENT_VIEWS
 from omnishop.admin.customer_views import CUSTOMER_VIEWS
 from omnishop.admin.loyalty_views import LOYALTY_VIEWS
+from omnishop.admin.payment_views import PAYMENT_VIEWS
 from omnishop.admin.pickup_views import PICKUP_VIEWS
 from omnishop.admin.promotion_views import PROMOTION_VIEWS
 from omnishop.admin.returns_views import RETURNS_VIEWS
@@ -116,6 +117,7 @@ def install(app: FastAPI, *, database: Database, settings: Settings) -> None:
     views: list[type[ModelView]] = [
         *SHOP_VIEWS, *SALES_VIEWS, *RETURNS_VIEWS, *TAX_VIEWS, *ACCESS_VIEWS, *REVIEW_VIEWS,
         *CONTENT_VIEWS, *LOYALTY_VIEWS, *PICKUP_VIEWS, *PROMOTION_VIEWS, *CUSTOMER_VIEWS,
+        *PAYMENT_VIEWS,
     ]  # fmt: skip
     for view in views:
         admin.add_view(view)

@@ -103,3 +103,29 @@ class ProviderEvent(Base):
     type: Mapped[str] = mapped_column(String(60))
     payment_id: Mapped[uuid.UUID | None]
     received_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TelegramRefund(TimestampMixin, Base):
+    """Money Telegram Payments took for a chat purchase we could not place (the cart changed
+    or was already ordered, or a duplicate charge): staff give it back in the payment
+    provider's dashboard and record here who did it, when, and a note (payments.telegram)."""
+
+    __tablename__ = "telegram_refunds"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), primary_key=True
+    )
+    charge_id: Mapped[str] = mapped_column(String(200), index=True)  # telegram_payment_charge_id
+    provider_charge_id: Mapped[str | None] = mapped_column(String(200))
+    channel_id: Mapped[uuid.UUID | None]
+    customer_id: Mapped[uuid.UUID | None]
+    # The chat the payment was made in (a plain id: conversations sit above payments).
+    conversation_id: Mapped[uuid.UUID | None]
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(500))
+    # refund_required -> refunded
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    refunded_by: Mapped[str | None] = mapped_column(String(200))
+    refunded_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(1000))
