@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from omnishop.conversations.wire import InboundMessage, Media
 from omnishop.kernel import clock, ids
 from omnishop.kernel.errors import ValidationFailed
-from omnishop.messaging.webchat.routes import _check_channel, _sender, accepted, bearer, store
+from omnishop.messaging.webchat.routes import (
+    _check_channel,
+    _sender,
+    accepted,
+    bearer,
+    store,
+    throttled,
+)
 from omnishop.reviews.rules import sniff_image
 
 router = APIRouter(tags=["webchat"])
@@ -39,6 +46,7 @@ async def post_photo(
 ) -> JSONResponse:
     """Store a JPEG, PNG or WebP of at most 5 MB and receive it as the visitor's message."""
     sender = _sender(request, bearer(authorization))
+    await throttled(request, sender)
     await _check_channel(request, channel)
     data = await file.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:

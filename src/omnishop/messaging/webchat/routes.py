@@ -35,6 +35,7 @@ from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError, NotFound, Unauthorized, ValidationFailed
 from omnishop.kernel.runtime import Database
 from omnishop.messaging.webchat import tokens
+from omnishop.messaging.webchat.throttle import WidgetThrottle
 
 router = APIRouter(tags=["webchat"])
 SCRIPT = Path(__file__).parent / "static" / "widget.js"
@@ -91,6 +92,17 @@ def _sender(request: Request, token: str | None) -> str:
     return sender
 
 
+async def throttled(request: Request, sender: str) -> None:
+    """Count one post of ``sender`` from this address; 429 (nothing stored) past the limits.
+    One throttle per app, counting where ``OMNISHOP_RATE_LIMIT_URL`` says."""
+    state = request.app.state
+    if getattr(state, "webchat_throttle", None) is None:
+        state.webchat_throttle = WidgetThrottle.from_url(state.settings.rate_limit_url)
+    throttle: WidgetThrottle = state.webchat_throttle
+    client = request.client.host if request.client else "unknown"
+    await throttle.check(visitor=sender, client=client)
+
+
 @router.get("/webchat/widget.js", include_in_schema=False)
 async def widget_script() -> Response:
     return Response(
@@ -134,6 +146,7 @@ async def post_message(
     sender = _sender(request, bearer(authorization))
     if (body.text is None) == (body.payload is None):
         raise ValidationFailed("send either text or payload", field="text")
+    await throttled(request, sender)
     await _check_channel(request, channel)
     message = InboundMessage(
         platform="webchat",

@@ -2,7 +2,9 @@
    data-channel="webchat"></script>. No framework; nothing is fetched until the chat opens.
    Messages in: POST (the browser's message id makes a retry the same message).
    Messages out: SSE; EventSource resends Last-Event-ID on reconnect, and ids already shown
-   are skipped, so a flaky phone connection neither loses nor repeats a message. */
+   are skipped, so a flaky phone connection neither loses nor repeats a message. An error
+   answer (a proxy's 502 while the shop restarts) closes an EventSource for good: then a new
+   one resumes after the last id seen. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -13,15 +15,18 @@
   var key = "omnishop.webchat." + channel;
   var T = {
     en: ["Chat", "Chat with us", "Write a message…", "Send", "Talk to a human", "Close",
-         "Add to cart", "Could not send. Retrying…", "Human", "Send a photo"],
+         "Add to cart", "Could not send. Retrying…", "Human", "Send a photo",
+         "Slow down a little: sending shortly…"],
     ru: ["Чат", "Напишите нам", "Сообщение…", "Отправить", "Позвать оператора", "Закрыть",
-         "В корзину", "Не отправлено. Пробуем ещё…", "Оператор", "Отправить фото"],
+         "В корзину", "Не отправлено. Пробуем ещё…", "Оператор", "Отправить фото",
+         "Не так быстро: отправим чуть позже…"],
     ka: ["ჩატი", "მოგვწერეთ", "შეტყობინება…", "გაგზავნა", "ოპერატორთან დაკავშირება", "დახურვა",
-         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…", "ოპერატორი", "ფოტოს გაგზავნა"]
+         "კალათაში", "ვერ გაიგზავნა. ვცდით ხელახლა…", "ოპერატორი", "ფოტოს გაგზავნა",
+         "ცოტა ნელა: მალე გავაგზავნით…"]
   };
   var lang = (document.documentElement.lang || "ru").slice(0, 2);
   var t = T[lang] || T.en;
-  var token = null, ready = null, source = null, seen = {}, box, list, input, note;
+  var token = null, ready = null, source = null, seen = {}, last = null, box, list, input, note;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -82,6 +87,7 @@
     post({ payload: b.payload });
   }
   function draw(m) {
+    last = m.id;  // the stream's order: where a new stream resumes
     if (seen[m.id]) return;
     seen[m.id] = 1;
     var row = el("div", { "class": "oc-msg" + (m.mine ? " oc-mine" : ""), "data-id": m.id,
@@ -112,7 +118,11 @@
         body: JSON.stringify(body)
       });
     }).then(function (r) {
-      if (r.status >= 500 || r.status === 429) throw new Error(String(r.status));
+      if (r.status === 429) return r.json().then(function (p) {  // too fast: wait as told
+        note.textContent = t[10];
+        if (tries < 5) setTimeout(function () { post(body, tries + 1); }, 1000 * (p.retry_after || 5));
+      });
+      if (r.status >= 500) throw new Error(String(r.status));
       note.textContent = "";
     }).catch(function () {
       note.textContent = t[7];
@@ -121,8 +131,14 @@
   }
   function listen() {
     if (source) return;
-    source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
-    source.addEventListener("message", function (e) { draw(JSON.parse(e.data)); });
+    var es = source = new EventSource(base + "/events?token=" + encodeURIComponent(token) +
+                                      (last ? "&after=" + last : ""));
+    es.addEventListener("message", function (e) { draw(JSON.parse(e.data)); });
+    es.addEventListener("error", function () {  // closed for good: new session, new stream
+      if (es.readyState !== 2 || source !== es) return;
+      source = null;
+      setTimeout(function () { ready = null; session().catch(function () {}); }, 3000);
+    });
   }
   function session() {  // one token request, shared by everything that needs it
     if (!ready) {
