@@ -19,7 +19,16 @@ from omnishop.messaging import media
 from omnishop.messaging.config import MessagingSettings
 from omnishop.messaging.messenger.send import make_sender as messenger_sender
 from omnishop.messaging.sms.send import make_sender as sms_sender
-from tests.e2e.messaging.conftest import FakePlatforms, inbound_of, meta_signature, raw, reply
+from tests.e2e.messaging.conftest import (
+    BASE_URL,
+    FakePlatforms,
+    inbound_of,
+    load,
+    meta_signature,
+    raw,
+    reply,
+    twilio_signature,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 TG_USER = "111222333"
@@ -38,7 +47,10 @@ OVERRIDES = {
     "telegram-kids": KIDS,
     "whatsapp-b": WA_B,
     "messenger-b": {"messenger_page_access_token": "fb-b-page-token"},
-    "sms-b": {"twilio_account_sid": "AC22222222222222222222222222222222"},
+    "sms-b": {
+        "twilio_account_sid": "AC22222222222222222222222222222222",
+        "twilio_auth_token": "twilio-b-token",
+    },
 }
 
 
@@ -51,7 +63,11 @@ def messaging_settings(messaging_settings: MessagingSettings) -> MessagingSettin
 @pytest.fixture
 async def second_channels(sessions: Sessions) -> None:
     async with unit_of_work(sessions) as session:
-        for code, kind in (("telegram-kids", "telegram"), ("whatsapp-b", "whatsapp")):
+        for code, kind in (
+            ("telegram-kids", "telegram"),
+            ("whatsapp-b", "whatsapp"),
+            ("sms-b", "sms"),
+        ):
             await channels.create(
                 session=session,
                 data=ChannelCreate(
@@ -156,6 +172,22 @@ async def test_a_second_number_sends_from_its_own_phone_number_id_and_token(
     ]
     assert call.path == "/v23.0/200000000000002/messages"
     assert call.headers["Authorization"] == "Bearer wa-b-access-token"
+
+
+async def test_a_second_twilio_account_signs_its_own_webhook(
+    chat: httpx.AsyncClient, sessions: Sessions, second_channels: None
+) -> None:
+    form = load("sms_inbound")
+    path = "/webhooks/sms/sms-b"
+
+    def signed(token: str) -> dict[str, str]:
+        return {"X-Twilio-Signature": twilio_signature(BASE_URL + path, form, token)}
+
+    assert (await chat.post(path, data=form, headers=signed("twilio-token"))).status_code == 403
+    assert await inbound_of(sessions, "sms-b", "+14155550123") == []
+    accepted = await chat.post(path, data=form, headers=signed("twilio-b-token"))
+    assert accepted.status_code == 200, accepted.text
+    assert len(await inbound_of(sessions, "sms-b", "+14155550123")) == 1
 
 
 def _message(platform: str, channel: str, recipient: str) -> wire.OutboundMessage:
