@@ -45,14 +45,22 @@ def fake() -> Iterator[FakeSender]:
 
 
 async def _order(
-    sessions: Sessions, customer_id: uuid.UUID, *, delivered: bool = True, code: str = "web-ru"
+    sessions: Sessions,
+    customer_id: uuid.UUID,
+    *,
+    delivered: bool = True,
+    code: str = "web-ru",
+    collected: bool = False,
 ) -> OrderInfo:
-    """Two kettles and a mug, shipped by courier and (unless told) delivered today."""
+    """Two kettles and a mug, shipped by courier (or ``collected`` at the main store) and
+    (unless told) delivered today."""
     async with unit_of_work(sessions) as session:
         s = await orders_shop(session, code)
-        order = await orders.place(
-            session=session, draft=await make_draft(session, s, customer_id=customer_id)
+        pickup = {"kind": "pickup", "pickup_location_id": str(s.main), "name": "Pickup"}
+        draft = await make_draft(
+            session, s, customer_id=customer_id, delivery=pickup if collected else None
         )
+        order = await orders.place(session=session, draft=draft)
         if delivered:
             shipment = await orders.create_shipment(
                 session=session, order_id=order.id, data=ShipmentCreate()
@@ -219,3 +227,27 @@ async def test_a_topic_switch_pauses_the_return_and_continue_resumes_it(
 
     (opened,) = await _returns(sessions, order.id)
     assert opened.lines_amount == 50_000 and (await chat.state()).paused == []
+
+
+async def test_an_order_collected_at_a_store_is_brought_back_there(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tgr6")
+    chat = Chat(sessions, fake, "telegram", "tgr6")
+    await chat.send("привет")
+    assert chat.customer_id is not None
+    order = await _order(sessions, chat.customer_id, collected=True, code="web-r6")
+    kettle = _line(order, "kettle-1")
+
+    await chat.press(f"bot:return:{order.number}")
+    await chat.press(f"bot:rall:{kettle}")
+    await chat.press("bot:rnext")
+    asked = await chat.press("bot:rreason:changed_mind")
+    assert "Kettle × 2" in texts(asked)
+    done = await chat.press(_confirm(asked))
+
+    (opened,) = await _returns(sessions, order.id)
+    store = uuid.UUID(str(order.delivery["pickup_location_id"]))
+    assert (opened.method, opened.drop_off_location_id) == ("drop_off", store)
+    assert opened.label_tracking_number is None
+    assert "Принесите товар в магазин «main-web-r6»" in texts(done)
