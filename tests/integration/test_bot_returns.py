@@ -56,7 +56,7 @@ async def _order(
     (unless told) delivered today."""
     async with unit_of_work(sessions) as session:
         s = await orders_shop(session, code)
-        pickup = {"kind": "pickup", "pickup_location_id": str(s.main), "name": "Pickup"}
+        pickup: dict[str, object] = {"kind": "pickup", "pickup_location_id": str(s.main)}
         draft = await make_draft(
             session, s, customer_id=customer_id, delivery=pickup if collected else None
         )
