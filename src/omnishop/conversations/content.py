@@ -97,6 +97,10 @@ def content_from_body(body: dict[str, Any]) -> OutboundContent:
                 payload=invoice["payload"],
                 currency=invoice["currency"],
                 prices=tuple((str(label), int(amount)) for label, amount in invoice["prices"]),
+                need_name=bool(invoice.get("need_name")),
+                need_phone_number=bool(invoice.get("need_phone_number")),
+                need_shipping_address=bool(invoice.get("need_shipping_address")),
+                is_flexible=bool(invoice.get("is_flexible")),
             )
             if invoice
             else None

@@ -22,6 +22,7 @@ InboundKind = Literal[
     "location",
     "image",
     "order",  # WhatsApp catalog order: ``order_items``
+    "shipping_query",  # Telegram shipping_query (a flexible invoice's address): ``payment``
     "pre_checkout",  # Telegram pre_checkout_query: ``payment``
     "payment",  # Telegram successful_payment: ``payment``
     "status",  # delivery/read status of a message we sent: ``status``, ``reply_to``
@@ -121,6 +122,12 @@ class Invoice:
     payload: str  # our reference (cart token), echoed in pre_checkout/successful_payment
     currency: str
     prices: tuple[tuple[str, int], ...]
+    # Delivery: Telegram asks the buyer for these, and (flexible) for the shipping option,
+    # priced by us when it sends the address (a shipping_query).
+    need_name: bool = False
+    need_phone_number: bool = False
+    need_shipping_address: bool = False
+    is_flexible: bool = False
 
 
 @dataclass(frozen=True)

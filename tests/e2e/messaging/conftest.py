@@ -119,6 +119,9 @@ class FakePlatforms:
     def _success(self, call: Call) -> tuple[Any, int]:
         n = self.counter
         if call.path.startswith("/bot"):
+            wrong = bot_api_problem(call.path.rsplit("/", 1)[1], call.json or {})
+            if wrong:
+                return {"ok": False, "error_code": 400, "description": f"Bad Request: {wrong}"}, 400
             if call.path.rsplit("/", 1)[1].startswith("answer"):
                 return {"ok": True, "result": True}, 200
             chat = (call.json or {}).get("chat_id")
@@ -137,6 +140,76 @@ class FakePlatforms:
         if call.path.endswith("/Messages.json"):
             return {"sid": f"SMsent{n:030d}", "status": "queued"}, 201
         return {"error": "unknown path"}, 404
+
+
+def _prices_problem(prices: Any, what: str) -> str | None:
+    """LabeledPrice[]: each a label (string) and an amount (integer, minor units)."""
+    if not isinstance(prices, list) or not prices:
+        return f"{what} must be a non-empty array"
+    for price in prices:
+        if not isinstance(price, dict) or set(price) != {"label", "amount"}:
+            return f"{what}: a LabeledPrice is exactly label and amount"
+        if not isinstance(price["label"], str) or not price["label"]:
+            return f"{what}: label must be a non-empty string"
+        if not isinstance(price["amount"], int) or isinstance(price["amount"], bool):
+            return f"{what}: amount must be an integer"
+    return None
+
+
+INVOICE_FLAGS = ("need_name", "need_phone_number", "need_email", "need_shipping_address",
+                 "is_flexible")  # fmt: skip
+
+
+def _invoice_problem(body: dict[str, Any]) -> str | None:
+    for name in ("chat_id", "title", "description", "payload", "currency"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            return f"sendInvoice: {name} is required"
+    for flag in INVOICE_FLAGS:
+        if flag in body and not isinstance(body[flag], bool):
+            return f"sendInvoice: {flag} must be a Boolean"
+    return _prices_problem(body.get("prices"), "sendInvoice: prices")
+
+
+def _shipping_answer_problem(body: dict[str, Any]) -> str | None:
+    if not isinstance(body.get("shipping_query_id"), str) or not isinstance(body.get("ok"), bool):
+        return "answerShippingQuery: shipping_query_id (String) and ok (Boolean) are required"
+    if not body["ok"]:
+        if not isinstance(body.get("error_message"), str) or not body["error_message"]:
+            return "answerShippingQuery: error_message is required when ok is False"
+        return "answerShippingQuery: options with ok False" if "shipping_options" in body else None
+    options = body.get("shipping_options")
+    if not isinstance(options, list) or not options:
+        return "answerShippingQuery: shipping_options are required when ok is True"
+    for option in options:
+        if not isinstance(option, dict) or set(option) != {"id", "title", "prices"}:
+            return "answerShippingQuery: a ShippingOption is exactly id, title and prices"
+        if not isinstance(option["id"], str) or not isinstance(option["title"], str):
+            return "answerShippingQuery: ShippingOption id and title must be strings"
+        wrong = _prices_problem(option["prices"], "answerShippingQuery: prices")
+        if wrong:
+            return wrong
+    return None
+
+
+def _pre_checkout_answer_problem(body: dict[str, Any]) -> str | None:
+    if not isinstance(body.get("pre_checkout_query_id"), str) or not isinstance(
+        body.get("ok"), bool
+    ):
+        return "answerPreCheckoutQuery: pre_checkout_query_id and ok are required"
+    if not body["ok"] and not body.get("error_message"):
+        return "answerPreCheckoutQuery: error_message is required when ok is False"
+    return None
+
+
+def bot_api_problem(method: str, body: dict[str, Any]) -> str | None:
+    """What Telegram would refuse in a payments call (https://core.telegram.org/bots/api:
+    sendInvoice, answerShippingQuery, answerPreCheckoutQuery), or None."""
+    check = {
+        "sendInvoice": _invoice_problem,
+        "answerShippingQuery": _shipping_answer_problem,
+        "answerPreCheckoutQuery": _pre_checkout_answer_problem,
+    }.get(method)
+    return check(body) if check is not None else None
 
 
 def _free_port() -> int:

@@ -200,7 +200,7 @@ async def _button(turn: Turn, action: str, arg: str | None) -> str | None:
     elif action == "dec" and arg:
         await shop.change_line(turn, arg, -1)
     elif action == "checkout":
-        await shop.pay(turn)
+        await shop.pay(turn, ship=arg == "delivery")
     elif action == "orders":
         await care.list_orders(turn, then="order")
     elif action == "order":

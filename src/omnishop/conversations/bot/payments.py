@@ -4,7 +4,9 @@ and a successful payment places the order through the checkout's completion (a c
 ``telegram`` payment), or, when it cannot, is recorded for a refund by staff and handed to a
 person.
 
-The invoice (shop.pay) bills the cart's lines; its payload is the cart token."""
+The invoice (``invoice``) bills the cart's lines; its payload is the cart token. A delivery
+invoice also asks Telegram for the buyer's name, phone and address and prices the shipping
+options when the address arrives (bot/delivery.py)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from omnishop.checkout.completion_errors import CartNotReady
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartUpdate, CartView, MoneyView
 from omnishop.conversations import handoff, service
-from omnishop.conversations.bot import rules
+from omnishop.conversations.bot import delivery, rules
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import Conversation, Message
-from omnishop.conversations.wire import OutboundContent
+from omnishop.conversations.wire import Invoice, OutboundContent
 from omnishop.inventory import service as inventory
 from omnishop.kernel import i18n
 from omnishop.kernel.errors import Conflict, DomainError, NotFound
@@ -55,6 +57,69 @@ def invoice_prices(cart: CartView, language: str) -> tuple[tuple[str, int], ...]
     if sum(amount for _, amount in parts) != cart.total.amount:
         return ((t("invoice.total", language), cart.total.amount),)
     return tuple(parts)
+
+
+def invoice(cart: CartView, language: str, shop: str, *, ship: bool = False) -> Invoice:
+    """sendInvoice for the cart; ``ship``: Telegram collects a name, a phone and an address
+    and asks us for the shipping options (``is_flexible``); the cart holds no delivery then."""
+    return Invoice(
+        title=f"{t('invoice.title', language)} — {shop}"[:32],
+        description=", ".join(f"{x.name} × {x.quantity}" for x in cart.lines)[:255],
+        payload=cart.token,
+        currency=cart.currency,
+        prices=invoice_prices(cart, language),
+        need_name=ship,
+        need_phone_number=ship,
+        need_shipping_address=ship,
+        is_flexible=ship,
+    )
+
+
+async def shipping_query(
+    *, session: AsyncSession, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> None:
+    """Answer one shipping_query: the shipping options for the address, priced by checkout,
+    or ok=false with the reason when we cannot deliver there (or the cart is gone)."""
+    conversation = await session.get(Conversation, conversation_id)
+    message = await session.get(Message, message_id)
+    if conversation is None or message is None:
+        return
+    asked: dict[str, Any] = dict((message.body or {}).get("payment") or {})
+    query_id = asked.get("shipping_query_id")
+    if not query_id:
+        return
+    language = conversation.language
+    token = str(asked.get("invoice_payload") or "")
+    try:
+        cart: CartView | None = await checkout.get_cart(session=session, token=token)
+    except NotFound:
+        cart = None
+    found: list[dict[str, Any]] = []
+    if cart is not None and cart.state == CartState.OPEN:
+        found = await delivery.options(
+            session=session,
+            token=token,
+            address=delivery.address_of(asked.get("shipping_address")),
+            language=language,
+        )
+    answer: dict[str, Any] = {
+        "method": "answerShippingQuery",
+        "shipping_query_id": str(query_id),
+        "ok": bool(found),
+    }
+    if found:
+        answer["shipping_options"] = found
+    else:
+        gone = cart is None or cart.state != CartState.OPEN
+        answer["error_message"] = t(
+            "precheckout.gone" if gone else "shipping.unavailable", language
+        )
+    await service.send(
+        session=session,
+        conversation_id=conversation_id,
+        content=OutboundContent(answer=answer),
+        author="system",
+    )
 
 
 async def _held(session: AsyncSession, cart: CartView) -> bool:
@@ -93,21 +158,29 @@ async def pre_checkout(
     except NotFound:
         cart = None
     held = cart is not None and cart.state == CartState.OPEN and await _held(session, cart)
+    undeliverable = False
     if held and cart is not None:
-        # The pickup point is settled now, before Telegram takes the money: a store that
-        # cannot hold every unit refuses the payment instead of a refund after it.
+        # The pickup point (or the address and shipping option the buyer gave Telegram) is
+        # settled now, before Telegram takes the money: a store that cannot hold every unit,
+        # or an address we do not ship to, refuses the payment instead of a refund after it.
         try:
-            await _pickup(session, conversation, cart)
+            async with session.begin_nested():
+                await _delivery(session, conversation, cart, asked)
         except DomainError:
             held = False
+            undeliverable = delivery.wants_delivery(asked)
         cart = await checkout.get_cart(session=session, token=cart.token)
-    verdict = rules.pre_checkout_verdict(
-        cart_open=cart is not None and cart.state == CartState.OPEN,
-        held=held,
-        currency=cart.currency if cart else None,
-        total=invoice_total(cart) if cart else None,
-        asked_currency=str(asked.get("currency") or ""),
-        asked_total=int(asked.get("total_amount") or -1),
+    verdict = (
+        "shipping.unavailable"
+        if undeliverable
+        else rules.pre_checkout_verdict(
+            cart_open=cart is not None and cart.state == CartState.OPEN,
+            held=held,
+            currency=cart.currency if cart else None,
+            total=invoice_total(cart) if cart else None,
+            asked_currency=str(asked.get("currency") or ""),
+            asked_total=int(asked.get("total_amount") or -1),
+        )
     )
     language = conversation.language
     answer: dict[str, Any] = {
@@ -151,6 +224,19 @@ def _say(key: str, language: str, **values: Any) -> str:
     return text.format(**values)
 
 
+async def _delivery(
+    session: AsyncSession, conversation: Conversation, cart: CartView, payment: dict[str, Any]
+) -> dict[str, str]:
+    """Settle the delivery a Telegram payment is for on the cart: the address and shipping
+    option the buyer gave Telegram (a delivery invoice), else pickup. Returns what the
+    confirmation says of it; DomainError when it cannot be had."""
+    if delivery.wants_delivery(payment):
+        shipped = await delivery.apply(session=session, token=cart.token, payment=payment)
+        name, address = delivery.where(shipped)
+        return {"delivery": name, "address": address}
+    return {"pickup": await _pickup(session, conversation, cart)}
+
+
 async def _pickup(session: AsyncSession, conversation: Conversation, cart: CartView) -> str:
     """The invoice bills the lines only, so the order is picked up (free): at the store the
     customer chose before paying, else the first pickup point (by priority) holding every
@@ -180,8 +266,10 @@ async def _pickup(session: AsyncSession, conversation: Conversation, cart: CartV
 
 async def paid(*, session: AsyncSession, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
     """A successful_payment (stored once per telegram_payment_charge_id by ``receive``):
-    the cart becomes an order through the checkout's completion, in this transaction, on a
-    captured ``telegram`` payment; the customer gets the order number and its status link.
+    its delivery (pickup, or the address and shipping option from ``order_info``, whose
+    price ``total_amount`` includes) is put on the cart, then the cart becomes an order
+    through the checkout's completion, in this transaction, on a captured ``telegram``
+    payment; the customer gets the order number and its status link.
 
     If the order cannot be placed (the amount paid is not the cart's total, the cart is gone
     or cannot be bought as it stands) the payment is still recorded, flagged for a refund by
@@ -201,7 +289,7 @@ async def paid(*, session: AsyncSession, conversation_id: uuid.UUID, message_id:
     try:
         async with session.begin_nested():
             cart = await checkout.get_cart(session=session, token=token)
-            pickup = await _pickup(session, conversation, cart)
+            said = await _delivery(session, conversation, cart, payment)
             done = await collected.complete_telegram(
                 session=session, token=token, charge_id=charge_id, amount=amount,
                 currency=currency,
@@ -214,12 +302,14 @@ async def paid(*, session: AsyncSession, conversation_id: uuid.UUID, message_id:
         await _unplaced(session, conversation, payment, exc)
         return
     link = f"{get_settings().base_url.rstrip('/')}/order/{order.token}"
+    if "pickup" in said:
+        text = _say("placed", language, number=order.number, pickup=said["pickup"], link=link)
+    else:
+        text = t("placed.delivery", language, number=order.number, link=link, **said)
     await service.send(
         session=session,
         conversation_id=conversation_id,
-        content=OutboundContent(
-            text=_say("placed", language, number=order.number, pickup=pickup, link=link)
-        ),
+        content=OutboundContent(text=text),
         author="system",
     )
 

@@ -17,11 +17,12 @@ from omnishop.channels.models import Channel
 from omnishop.checkout import service as checkout
 from omnishop.checkout.models import CartState
 from omnishop.checkout.schemas import CartView
+from omnishop.conversations.bot import delivery as bot_delivery
 from omnishop.conversations.bot import payments as bot_payments
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import Conversation, DialogueState
-from omnishop.conversations.wire import Button, Card, Invoice, OutboundContent
+from omnishop.conversations.wire import Button, Card, OutboundContent
 from omnishop.kernel.errors import DomainError, NotFound
 from omnishop.search import service as search
 from omnishop.search.schemas import ProductSummary, SearchQuery
@@ -238,7 +239,7 @@ async def add(turn: Turn, variant_id: uuid.UUID, qty: int = 1) -> None:
     turn.say(
         t("added", turn.language, name=line.name, qty=qty, total=view.total.formatted),
         buttons=(
-            Button(t("checkout", turn.language), payload=rules.payload("checkout")),
+            *checkout_buttons(turn),
             Button(t("menu.cart", turn.language), payload=rules.payload("cart")),
         ),
     )
@@ -262,7 +263,7 @@ async def show_cart(turn: Turn) -> None:
     )
     turn.say(
         text,
-        buttons=(*edit, Button(t("checkout", turn.language), payload=rules.payload("checkout"))),
+        buttons=(*edit, *checkout_buttons(turn)),
     )
 
 
@@ -283,24 +284,30 @@ async def change_line(turn: Turn, line_id: str, delta: int) -> None:
     await show_cart(turn)
 
 
-async def pay(turn: Turn) -> None:
-    """Telegram: a native invoice; elsewhere a link to the storefront's checkout step."""
+def checkout_buttons(turn: Turn) -> tuple[Button, ...]:
+    """Check out; on Telegram also with delivery (a native invoice asking for the address)."""
+    go = Button(t("checkout", turn.language), payload=rules.payload("checkout"))
+    if turn.conversation.platform != "telegram":
+        return (go,)
+    ship = Button(
+        t("checkout.delivery", turn.language), payload=rules.payload("checkout", "delivery")
+    )
+    return (go, ship)
+
+
+async def pay(turn: Turn, *, ship: bool = False) -> None:
+    """Telegram: a native invoice (pickup, or ``ship``: Telegram asks for the address and we
+    price the delivery); elsewhere a link to the storefront's checkout step."""
     cart = await _cart(turn, create=False)
     if cart is None or not cart.lines:
         turn.say(t("cart.empty", turn.language), buttons=menu(turn))
         return
     turn.go(None)
     if turn.conversation.platform == "telegram":
+        if ship:
+            cart = await bot_delivery.clear(session=turn.session, cart=cart)
         turn.say(t("pay.invoice", turn.language, total=cart.total.formatted))
-        turn.say(
-            invoice=Invoice(
-                title=f"{t('invoice.title', turn.language)} — {turn.channel.name}"[:32],
-                description=", ".join(f"{x.name} × {x.quantity}" for x in cart.lines)[:255],
-                payload=cart.token,
-                currency=cart.currency,
-                prices=bot_payments.invoice_prices(cart, turn.language),
-            )
-        )
+        turn.say(invoice=bot_payments.invoice(cart, turn.language, turn.channel.name, ship=ship))
         return
     link = rules.pay_link(turn.base_url, cart.token, turn.channel.code)
     turn.say(t("pay.link", turn.language), buttons=(Button(t("pay", turn.language), url=link),))

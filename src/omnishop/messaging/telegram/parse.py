@@ -1,8 +1,9 @@
 """A Telegram Update (parsed with aiogram's types) as neutral inbound messages.
 
-Dedupe keys: a message is unique per chat (``m:<chat>:<message_id>``), a callback query and a
-pre-checkout query by their ids, a successful payment by ``telegram_payment_charge_id`` (so a
-payment is recorded once however Telegram redelivers it).
+Dedupe keys: a message is unique per chat (``m:<chat>:<message_id>``), a callback query, a
+shipping query and a pre-checkout query by their ids, a successful payment by
+``telegram_payment_charge_id`` (so a payment is recorded once however Telegram redelivers it).
+Addresses and order info keep the Bot API's field names (ShippingAddress, OrderInfo).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from omnishop.kernel import clock
 from omnishop.messaging.common import Malformed
 
 if TYPE_CHECKING:
-    from aiogram.types import Message, Update, User
+    from aiogram.types import Message, OrderInfo, ShippingAddress, Update, User
 
 
 @cache
@@ -37,6 +38,27 @@ def _profile(user: User) -> dict[str, Any]:
         "language_code": user.language_code,
     }
     return {k: v for k, v in profile.items() if v}
+
+
+def _address(address: ShippingAddress | None) -> dict[str, str] | None:
+    if address is None:
+        return None
+    return address.model_dump(include={
+        "country_code", "state", "city", "street_line1", "street_line2", "post_code",
+    })  # fmt: skip
+
+
+def _order_info(info: OrderInfo | None) -> dict[str, Any] | None:
+    """What the buyer gave Telegram for the invoice (name, phone, email, address), if any."""
+    if info is None:
+        return None
+    found = {
+        "name": info.name,
+        "phone_number": info.phone_number,
+        "email": info.email,
+        "shipping_address": _address(info.shipping_address),
+    }
+    return {k: v for k, v in found.items() if v} or None
 
 
 def parse(data: dict[str, Any], *, channel_code: str) -> tuple[InboundMessage, ...]:
@@ -62,6 +84,25 @@ def parse(data: dict[str, Any], *, channel_code: str) -> tuple[InboundMessage, .
                 | ({"message_id": origin.message_id} if origin is not None else {}),
             ),
         )
+    if update.shipping_query is not None:
+        asked = update.shipping_query
+        return (
+            InboundMessage(
+                **base,
+                external_id=f"sq:{asked.id}",
+                sender_id=str(asked.from_user.id),
+                kind="shipping_query",
+                sent_at=clock.now(),
+                payload=asked.invoice_payload,
+                payment={
+                    "shipping_query_id": asked.id,
+                    "invoice_payload": asked.invoice_payload,
+                    "shipping_address": _address(asked.shipping_address),
+                },
+                profile=_profile(asked.from_user),
+                meta={"shipping_query_id": asked.id},
+            ),
+        )
     if update.pre_checkout_query is not None:
         pcq = update.pre_checkout_query
         return (
@@ -78,6 +119,7 @@ def parse(data: dict[str, Any], *, channel_code: str) -> tuple[InboundMessage, .
                     "total_amount": pcq.total_amount,
                     "invoice_payload": pcq.invoice_payload,
                     "shipping_option_id": pcq.shipping_option_id,
+                    "order_info": _order_info(pcq.order_info),
                 },
                 profile=_profile(pcq.from_user),
                 meta={"pre_checkout_query_id": pcq.id},
@@ -132,6 +174,8 @@ def _message(message: Message, base: dict[str, Any]) -> InboundMessage | None:
                 "currency": paid.currency,
                 "total_amount": paid.total_amount,
                 "invoice_payload": paid.invoice_payload,
+                "shipping_option_id": paid.shipping_option_id,
+                "order_info": _order_info(paid.order_info),
             },
         )
     if message.location is not None:

@@ -2,8 +2,8 @@
 
 Text with buttons is one sendMessage with an inline keyboard; each card is a sendPhoto (or a
 sendMessage without a photo) with its own keyboard; an invoice is sendInvoice; ``answer`` is a
-call that must be made as asked (answerPreCheckoutQuery / answerCallbackQuery). The external
-id returned is the first message Telegram created.
+call that must be made as asked (answerPreCheckoutQuery / answerShippingQuery /
+answerCallbackQuery). The external id returned is the first message Telegram created.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from omnishop.conversations.wire import Button, Card, OutboundMessage, SendResul
 from omnishop.messaging.common import failed_call, retry_after_header, seconds
 from omnishop.messaging.config import MessagingSettings
 
-ANSWER_METHODS = frozenset({"answerPreCheckoutQuery", "answerCallbackQuery"})
+ANSWER_METHODS = frozenset({"answerPreCheckoutQuery", "answerCallbackQuery", "answerShippingQuery"})
+# sendInvoice's flags for a delivery: Telegram collects these from the buyer.
+INVOICE_FLAGS = ("need_name", "need_phone_number", "need_shipping_address", "is_flexible")
 
 
 def keyboard(buttons: tuple[Button, ...]) -> dict[str, Any] | None:
@@ -111,7 +113,8 @@ def calls(message: OutboundMessage, *, provider_token: str) -> list[tuple[str, d
                     "provider_token": provider_token,
                     "currency": invoice.currency,
                     "prices": [{"label": lbl, "amount": amount} for lbl, amount in invoice.prices],
-                },
+                }
+                | {flag: True for flag in INVOICE_FLAGS if getattr(invoice, flag)},
             )
         )
     return out
