@@ -27,7 +27,7 @@ from omnishop.admin.auth import CSRF_FIELD, csrf_valid
 from omnishop.checkout import vouchers
 from omnishop.conversations import feed, handoff, notes
 from omnishop.conversations import service as conversations
-from omnishop.conversations.jobs import conversation_channel, inbox_channel
+from omnishop.conversations.live import conversation_channel, inbox_channel
 from omnishop.conversations.wire import Button, Location, OutboundContent
 from omnishop.customers.models import StaffRole
 from omnishop.kernel import clock, i18n, wakeup

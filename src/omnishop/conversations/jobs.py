@@ -3,6 +3,7 @@ with retries), and the periodic jobs of the inbox."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.channels import service as channels
 from omnishop.conversations import content as bodies
-from omnishop.conversations import csat, handoff, window_rules, wire
+from omnishop.conversations import csat, handoff, live, window_rules, wire
 from omnishop.conversations.events import (
     ConversationAssigned,
     ConversationHandedBack,
@@ -22,41 +23,87 @@ from omnishop.conversations.events import (
     MessageSent,
 )
 from omnishop.conversations.models import Conversation, Message
-from omnishop.kernel import clock, outbox, realtime, schedule
+from omnishop.kernel import clock, outbox, schedule
 from omnishop.kernel.db import step_outside, unit_of_work
-from omnishop.kernel.events import handles
+from omnishop.kernel.events import handles, handles_batch
 from omnishop.kernel.logging import get_logger
 from omnishop.kernel.settings import get_settings
 
 log = get_logger(__name__)
 # A send in flight holds its message this long; a worker that died mid-send is retried after.
 SEND_LEASE = timedelta(minutes=2)
+# Platform calls in flight at once per worker: a platform answers in tens to hundreds of
+# milliseconds, so one at a time would cap a worker at a few messages a second.
+SEND_CONCURRENCY = 16
 
 
-@handles(MessageQueued)
-async def deliver(session: AsyncSession, event: MessageQueued) -> None:
-    """Claim the message (a conditional UPDATE: one sender per message), call the platform
-    outside any transaction, then record the result. Idempotent: a message no longer
-    "queued" (sent, failed, held by another worker) is left alone."""
+@handles_batch(MessageQueued)
+async def deliver(session: AsyncSession, events: list[MessageQueued]) -> None:
+    """Claim the queued messages (a conditional UPDATE: one sender per message), call the
+    platforms outside any transaction — different chats at once, each chat's messages in
+    order — then record the results. Idempotent: a message no longer "queued" (sent, failed,
+    held by another worker) is left alone."""
     now = clock.now()
-    claimed = await session.execute(
-        update(Message)
-        .where(Message.id == event.message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1, next_attempt_at=now + SEND_LEASE)
-        .execution_options(synchronize_session=False)
+    wanted = list(dict.fromkeys(e.message_id for e in events))
+    claimed = set(
+        await session.scalars(
+            update(Message)
+            .where(Message.id.in_(wanted), Message.status == "queued")
+            .values(
+                status="sending", attempts=Message.attempts + 1, next_attempt_at=now + SEND_LEASE
+            )
+            .returning(Message.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed:
         return
-    row = await session.get(Message, event.message_id)
-    conversation = await session.get(Conversation, event.conversation_id)
-    if row is None or conversation is None:
-        return
-    channel = await channels.get(session=session, channel_id=conversation.channel_id)
+    rows = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.id.in_(claimed))
+            .order_by(Message.created_at, Message.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    threads = {
+        row.id: row
+        for row in await session.scalars(
+            select(Conversation).where(Conversation.id.in_({r.conversation_id for r in rows}))
+        )
+    }
+    chats: dict[uuid.UUID, list[tuple[wire.OutboundMessage, int]]] = {}
+    for row in rows:
+        conversation = threads.get(row.conversation_id)
+        if conversation is None:
+            continue
+        channel = await channels.get(session=session, channel_id=conversation.channel_id)
+        outbound = _outbound(row, conversation, channel.code)
+        chats.setdefault(conversation.id, []).append((outbound, row.attempts))
+    factory = await step_outside(session)
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    # The calls overlap; the results are written one at a time (short transactions, and
+    # SQLite has one writer anyway).
+    writing = asyncio.Lock()
+
+    async def send_in_order(queue: list[tuple[wire.OutboundMessage, int]]) -> None:
+        for outbound, attempts in queue:
+            async with gate:
+                result = await _call(outbound)
+            async with writing, unit_of_work(factory) as uow:
+                await record_result(
+                    session=uow, message_id=outbound.message_id, attempts=attempts, result=result
+                )
+
+    await asyncio.gather(*(send_in_order(queue) for queue in chats.values()))
+
+
+def _outbound(row: Message, conversation: Conversation, channel_code: str) -> wire.OutboundMessage:
     content = bodies.content_from_body(row.body)
-    message = wire.OutboundMessage(
+    return wire.OutboundMessage(
         message_id=row.id,
         platform=conversation.platform,  # type: ignore[arg-type]
-        channel_code=channel.code,
+        channel_code=channel_code,
         recipient_id=conversation.external_sender_id,
         text=content.text,
         buttons=content.buttons,
@@ -67,11 +114,6 @@ async def deliver(session: AsyncSession, event: MessageQueued) -> None:
         invoice=content.invoice,
         answer=content.answer,
     )
-    attempts = row.attempts
-    factory = await step_outside(session)
-    result = await _call(message)
-    async with unit_of_work(factory) as uow:
-        await record_result(session=uow, message_id=row.id, attempts=attempts, result=result)
 
 
 async def _call(message: wire.OutboundMessage) -> wire.SendResult:
@@ -181,54 +223,18 @@ async def reassign_stale(session: AsyncSession) -> int:
 # --- realtime: the inbox and chat widgets follow every change (after commit) ----------------
 
 
-def inbox_channel() -> str:
-    return "inbox"
-
-
-def conversation_channel(conversation_id: uuid.UUID | str) -> str:
-    return f"conversation:{conversation_id}"
-
-
 async def _publish_message(session: AsyncSession, message_id: uuid.UUID) -> None:
     row = await session.get(Message, message_id, populate_existing=True)
-    if row is None:
-        return
-    data = {
-        "type": "message",
-        "conversation_id": str(row.conversation_id),
-        "message_id": str(row.id),
-        "direction": row.direction,
-        "author": row.author,
-        "kind": row.kind,
-        "body": row.body,
-        "status": row.status,
-        "created_at": row.created_at.isoformat(),
-    }
-    live = realtime.broadcaster()
-    await live.publish(conversation_channel(row.conversation_id), data)
-    await live.publish(inbox_channel(), data)
+    if row is not None:
+        await live.announce(row)
 
 
 async def _publish_conversation(
     session: AsyncSession, conversation_id: uuid.UUID, what: str
 ) -> None:
     row = await session.get(Conversation, conversation_id, populate_existing=True)
-    if row is None:
-        return
-    data = {
-        "type": "conversation",
-        "event": what,
-        "conversation_id": str(row.id),
-        "status": row.status,
-        "assigned_staff_id": str(row.assigned_staff_id) if row.assigned_staff_id else None,
-        "waiting_since": row.waiting_since.isoformat() if row.waiting_since else None,
-        "handoff_reason": row.handoff_reason,
-        "language": row.language,
-        "platform": row.platform,
-    }
-    live = realtime.broadcaster()
-    await live.publish(conversation_channel(row.id), data)
-    await live.publish(inbox_channel(), data)
+    if row is not None:
+        await live.announce_change(row, what)
 
 
 @handles(MessageReceived)
@@ -242,16 +248,8 @@ async def record_csat(session: AsyncSession, event: MessageReceived) -> None:
         await csat.record(session=session, conversation_id=event.conversation_id, score=score)
 
 
-@handles(MessageReceived)
-async def publish_received(session: AsyncSession, event: MessageReceived) -> None:
-    await _publish_message(session, event.message_id)
-
-
-@handles(MessageQueued)
-async def publish_queued(session: AsyncSession, event: MessageQueued) -> None:
-    await _publish_message(session, event.message_id)
-
-
+# A new message (the customer's, the bot's or an operator's) is announced when it commits
+# (service.receive / service.send); the worker announces what changes later.
 @handles(MessageSent)
 async def publish_sent(session: AsyncSession, event: MessageSent) -> None:
     await _publish_message(session, event.message_id)

@@ -328,6 +328,7 @@ async def send(
             session, MessageQueued(conversation_id=conversation.id, message_id=row.id)
         )
     await session.flush()
+    live.announce_after_commit(session, row)
     return MessageInfo.of(row)
 
 

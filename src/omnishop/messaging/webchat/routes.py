@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from omnishop.channels import service as channels
 from omnishop.conversations import feed
 from omnishop.conversations import service as conversations
-from omnishop.conversations.jobs import conversation_channel
+from omnishop.conversations.live import conversation_channel
 from omnishop.conversations.schemas import MessageInfo
 from omnishop.conversations.service import Received
 from omnishop.conversations.wire import InboundMessage
