@@ -251,3 +251,27 @@ async def test_an_order_collected_at_a_store_is_brought_back_there(
     assert (opened.method, opened.drop_off_location_id) == ("drop_off", store)
     assert opened.label_tracking_number is None
     assert "Принесите товар в магазин «main-web-r6»" in texts(done)
+
+
+async def test_the_confirm_button_of_a_return_put_aside_still_opens_it(
+    sessions: Sessions, fake: FakeSender
+) -> None:
+    await a_shop(sessions, "tgr7")
+    chat = Chat(sessions, fake, "telegram", "tgr7")
+    await chat.send("привет")
+    assert chat.customer_id is not None
+    order = await _order(sessions, chat.customer_id, code="web-r7")
+
+    await chat.press(f"bot:return:{order.number}")
+    await chat.press(f"bot:rline:{_line(order, 'mug-1')}")
+    await chat.press("bot:rnext")
+    asked = await chat.press("bot:rreason:defective")
+    await chat.send("покажите кружки")  # a topic switch at the last step
+    assert [p["flow"] for p in (await chat.state()).paused] == ["return"]
+
+    done = await chat.press(_confirm(asked))
+
+    (opened,) = await _returns(sessions, order.id)
+    assert opened.number in texts(done)
+    state = await chat.state()
+    assert state.flow is None and state.paused == []  # search results are not kept aside

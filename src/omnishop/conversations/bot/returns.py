@@ -69,6 +69,12 @@ async def start(turn: Turn, number: str | None) -> None:
 async def press(turn: Turn, action: str, arg: str | None) -> None:
     """A tap on one of this flow's buttons. A button of an earlier step moves the flow back
     there; one from a finished or abandoned return is answered as out of date."""
+    if action == "rconfirm" and not turn.session.is_modified(turn.state):
+        # The same tap answered by two workers at once: the second waits here for the first
+        # to commit (a row lock on PostgreSQL; SQLite runs one writer at a time) and reads the
+        # state it left, with the return already opened. Before anything changes the state.
+        await turn.session.refresh(turn.state, with_for_update=True)
+    _take_up_paused(turn)
     if action == "rcancel":
         turn.go(None)
         turn.say(t("return.canceled", turn.language), buttons=menu(turn))
@@ -95,6 +101,19 @@ async def press(turn: Turn, action: str, arg: str | None) -> None:
         await _stale(turn)
 
 
+def _take_up_paused(turn: Turn) -> None:
+    """A tap on a return put aside by a topic switch takes it up again; the flow the customer
+    was in is put aside in its place."""
+    state = turn.state
+    paused = list(state.paused or [])
+    entry = next((p for p in reversed(paused) if p.get("flow") == FLOW), None)
+    if state.flow == FLOW or entry is None:
+        return
+    rest = [p for p in paused if p is not entry]
+    state.paused = rules.pause(rest, state.flow, state.step, state.slots)
+    turn.go(FLOW, entry["step"], **dict(entry.get("slots") or {}))
+
+
 async def _stale(turn: Turn) -> None:
     """A button of a finished, abandoned or other step: say so, show where things stand."""
     turn.say(t("return.stale", turn.language))
@@ -115,7 +134,7 @@ async def resume(turn: Turn) -> None:
     elif step == "confirm":
         _show_confirm(turn)
     else:
-        turn.say(t("ask.order", turn.language))
+        await start(turn, None)
 
 
 # --- steps -------------------------------------------------------------------------------------
@@ -220,14 +239,6 @@ async def _confirm(turn: Turn, nonce: str | None) -> None:
     state = turn.state
     if state.flow != FLOW or state.step != "confirm" or turn.slots.get("nonce") != nonce:
         await _stale(turn)
-        return
-    # The same tap answered by two workers at once: the second waits here for the first to
-    # commit (a row lock on PostgreSQL; SQLite runs one writer at a time), then finds the
-    # return already opened.
-    await turn.session.refresh(state, with_for_update=True)
-    done = turn.slots.get(DONE) or {}
-    if done.get("nonce") == nonce:
-        turn.say(t("return.already", lang, number=done.get("number", "")))
         return
     number = str(turn.slots.get("order_number") or "")
     offer = await _offer(turn, number)
