@@ -11,35 +11,22 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date
-
+from omnishop.conversations.bot import return_answers as answers
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.shop import Turn, menu
 from omnishop.conversations.bot.texts import t
 from omnishop.conversations.wire import Button
-from omnishop.kernel.errors import DomainError, Forbidden, NotFound
-from omnishop.kernel.money import Money
-from omnishop.orders import listing, return_rules, returns_offer
+from omnishop.kernel.errors import DomainError
 from omnishop.orders import returns as order_returns
-from omnishop.orders import service as orders
-from omnishop.orders.return_rules import (
-    NotReturnable,
-    ReasonCode,
-    ReturnMethod,
-    ReturnWindowClosed,
-    TooManyUnits,
-)
-from omnishop.orders.returns_offer import NothingToReturn, ReturnOffer
-from omnishop.orders.returns_schemas import ReturnCreate, ReturnInfo, ReturnLineIn
+from omnishop.orders.return_rules import ReasonCode, TooManyUnits
+from omnishop.orders.returns_offer import ReturnOffer
+from omnishop.orders.returns_schemas import ReturnCreate, ReturnLineIn
 
 FLOW = "return"
 # Button actions of this flow (``bot:<action>[:<arg>]``; Telegram allows 64 bytes).
 ACTIONS = frozenset({"rline", "rall", "rnext", "rreason", "rconfirm", "rcancel"})
-ORDERS_LOOKED_AT = 10  # the most recent orders checked for something returnable
-ORDERS_SHOWN = 5
 LINES_SHOWN = 8
 # Set when a return is opened, kept across flows: a second tap on the same confirm button
 # answers with that return instead of opening another.
@@ -52,7 +39,7 @@ async def start(turn: Turn, number: str | None) -> None:
     if number:
         await _open(turn, number)
         return
-    offers = await _returnable_orders(turn)
+    offers = await answers.returnable_orders(turn)
     if not offers:
         turn.go(None)
         turn.say(t("return.no_orders", turn.language), buttons=menu(turn))
@@ -141,7 +128,7 @@ async def resume(turn: Turn) -> None:
 
 
 async def _open(turn: Turn, number: str) -> None:
-    offer = await _offer(turn, number)
+    offer = await answers.offer_for(turn, number)
     if offer is None:
         turn.go(None)
         return
@@ -241,7 +228,7 @@ async def _confirm(turn: Turn, nonce: str | None) -> None:
         await _stale(turn)
         return
     number = str(turn.slots.get("order_number") or "")
-    offer = await _offer(turn, number)
+    offer = await answers.offer_for(turn, number)
     if offer is None:
         turn.go(None)
         return
@@ -261,11 +248,13 @@ async def _confirm(turn: Turn, nonce: str | None) -> None:
         return
     except DomainError as exc:
         turn.go(None)
-        turn.say(refusal(exc, number, lang), buttons=_browser(turn, offer.order_token))
+        turn.say(
+            answers.refusal(exc, number, lang), buttons=answers.browser(turn, offer.order_token)
+        )
         return
     turn.go(None)
     turn.set(**{DONE: {"nonce": nonce, "number": opened.number}})
-    turn.say(_created(opened, offer, lang), buttons=_browser(turn, offer.order_token))
+    turn.say(answers.created(opened, offer, lang), buttons=answers.browser(turn, offer.order_token))
 
 
 def _request(turn: Turn, offer: ReturnOffer) -> ReturnCreate:
@@ -281,97 +270,6 @@ def _request(turn: Turn, offer: ReturnOffer) -> ReturnCreate:
             if quantity > 0
         ],
     )
-
-
-def _created(opened: ReturnInfo, offer: ReturnOffer, lang: str) -> str:
-    if opened.method == ReturnMethod.DROP_OFF:
-        then = t(
-            "return.drop_off",
-            lang,
-            store=offer.location_name or "",
-            address=offer.location_address or "—",
-        )
-    else:
-        then = t("return.courier", lang, tracking=opened.label_tracking_number or opened.number)
-    refund = return_rules.settle(
-        opened.lines_amount, opened.shipping_amount, opened.exchange_difference
-    ).refund
-    return t(
-        "return.created",
-        lang,
-        number=opened.number,
-        next=then,
-        amount=Money(refund, opened.currency).format(lang),
-    )
-
-
-# --- the service's answers ---------------------------------------------------------------------
-
-
-async def _offer(turn: Turn, number: str) -> ReturnOffer | None:
-    """The offer for the customer's own order ``number``; else says why and gives None.
-    Another's order reads exactly like an unknown one."""
-    customer_id = turn.conversation.customer_id
-    order_id = None
-    try:
-        if customer_id is None:
-            raise NotFound("no customer", field="order_number")
-        order_id = await order_returns.find_order(
-            session=turn.session, order_id=None, number=number
-        )
-        return await returns_offer.offer(
-            session=turn.session, order_id=order_id, customer_id=customer_id
-        )
-    except (NotFound, Forbidden):
-        turn.say(t("order.unknown", turn.language, number=number))
-        return None
-    except DomainError as exc:
-        turn.say(refusal(exc, number, turn.language), buttons=await _order_link(turn, order_id))
-        return None
-
-
-async def _returnable_orders(turn: Turn) -> list[ReturnOffer]:
-    customer_id = turn.conversation.customer_id
-    if customer_id is None:
-        return []
-    page = await listing.customer_orders(
-        session=turn.session, customer_id=customer_id, cursor=None, limit=ORDERS_LOOKED_AT
-    )
-    found = []
-    for order in page.data:
-        try:
-            found.append(
-                await returns_offer.offer(
-                    session=turn.session, order_id=order.id, customer_id=customer_id
-                )
-            )
-        except DomainError:
-            continue  # nothing to return in it: not offered
-        if len(found) == ORDERS_SHOWN:
-            break
-    return found
-
-
-def refusal(exc: DomainError, number: str, language: str) -> str:
-    """The returns service's refusal in the customer's language."""
-    if isinstance(exc, ReturnWindowClosed):
-        ended = exc.extra.get("window_ended_at")
-        if not ended:
-            return t("return.undelivered", language, number=number)
-        return t(
-            "return.window",
-            language,
-            number=number,
-            date=_date(datetime.fromisoformat(str(ended)), language),
-            days=exc.extra.get("window_days", ""),
-        )
-    if isinstance(exc, NotReturnable):
-        return t("return.not_returnable", language, number=number)
-    if isinstance(exc, NothingToReturn):
-        return t("return.nothing_left", language, number=number)
-    if isinstance(exc, TooManyUnits):
-        return t("return.too_many", language)
-    return t("error", language)
 
 
 # --- small parts -------------------------------------------------------------------------------
@@ -390,30 +288,8 @@ def _items(turn: Turn) -> str:
 
 def _exits(turn: Turn) -> tuple[Button, ...]:
     cancel = Button(t("return.cancel", turn.language), payload=rules.payload("rcancel"))
-    return (cancel, *_browser(turn, turn.slots.get("order_token")))
-
-
-def _browser(turn: Turn, token: str | None) -> tuple[Button, ...]:
-    """The storefront's page of the order, where the return can be followed (or asked)."""
-    if not token:
-        return ()
-    url = f"{turn.base_url.rstrip('/')}/order/{token}"
-    return (Button(t("return.browser", turn.language), url=url),)
-
-
-async def _order_link(turn: Turn, order_id: uuid.UUID | None) -> tuple[Button, ...]:
-    if order_id is None:
-        return ()
-    info = await orders.get(session=turn.session, order_id=order_id)
-    return _browser(turn, info.token)
+    return (cancel, *answers.browser(turn, turn.slots.get("order_token")))
 
 
 def _nonce() -> str:
     return secrets.token_hex(4)
-
-
-def _date(value: datetime, language: str) -> str:
-    try:
-        return format_date(value.date(), format="long", locale=language)
-    except (ValueError, LookupError):
-        return value.date().isoformat()
