@@ -20,7 +20,13 @@ from urllib.parse import urlencode
 from markupsafe import escape
 from sqladmin import Admin, BaseView, expose
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from omnishop.admin import inbox_data, inbox_i18n
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
@@ -79,6 +85,11 @@ def _conversation_id(request: Request) -> uuid.UUID:
 def _say(request: Request) -> Callable[..., str]:
     """The operator's words: what the inbox itself refuses is said in their language."""
     return inbox_i18n.translator(inbox_i18n.operator_locale(request))
+
+
+def _stale(request: Request) -> Response:
+    _ = _say(request)
+    return PlainTextResponse(_("This form has expired. Reload the page and try again."), 403)
 
 
 def _capacity(raw: str, _: Callable[..., str]) -> int:
@@ -186,7 +197,7 @@ class InboxChatView(_InboxBase):
         form = await request.form()
         back = str(request.url_for("admin:view-inbox-chat", **request.path_params))
         if not csrf_valid(request, form.get(CSRF_FIELD)):
-            return Response("stale or forged form", status_code=403)
+            return _stale(request)
         do = str(form.get("do", ""))
         _ = _say(request)
         try:
@@ -206,7 +217,7 @@ class InboxChatView(_InboxBase):
         """The operator goes online (the queue may assign them chats) or offline."""
         form = await request.form()
         if not csrf_valid(request, form.get(CSRF_FIELD)):
-            return Response("stale or forged form", status_code=403)
+            return _stale(request)
         async with unit_of_work(_database(request).sessions) as session:
             await handoff.set_operator(
                 session=session, staff_id=_staff_id(request), online=form.get("online") == "1"
@@ -219,7 +230,7 @@ class InboxChatView(_InboxBase):
         managers also set their capacity (8 chats at once by default)."""
         form = await request.form()
         if not csrf_valid(request, form.get(CSRF_FIELD)):
-            return Response("stale or forged form", status_code=403)
+            return _stale(request)
         back = str(request.url_for("admin:view-inbox"))
         _ = _say(request)
         try:
@@ -234,7 +245,7 @@ class InboxChatView(_InboxBase):
             capacity = None
             if form.get("capacity") not in (None, ""):
                 if request.session.get("role") not in CAPACITY_ROLES:
-                    return Response("only owners and managers set capacity", status_code=403)
+                    return PlainTextResponse(_("Only owners and managers set capacity."), 403)
                 capacity = _capacity(str(form.get("capacity")), _)
             async with unit_of_work(_database(request).sessions) as session:
                 await handoff.set_operator(
@@ -253,7 +264,7 @@ class InboxChatView(_InboxBase):
         """The operator's language for the inbox pages, kept in the admin session."""
         form = await request.form()
         if not csrf_valid(request, form.get(CSRF_FIELD)):
-            return Response("stale or forged form", status_code=403)
+            return _stale(request)
         back = str(form.get("back", ""))
         # Only back to an inbox page: the field must not turn this into an open redirect.
         if not back.startswith("/admin/inbox") or "//" in back:
