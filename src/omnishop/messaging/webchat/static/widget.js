@@ -3,8 +3,7 @@
    Messages in: POST (the browser's message id makes a retry the same message).
    Messages out: SSE; EventSource resends Last-Event-ID on reconnect, and ids already shown
    are skipped, so a flaky phone connection neither loses nor repeats a message. An error
-   answer (a proxy's 502 while the shop restarts) closes an EventSource for good: then a new
-   one resumes after the last id seen. */
+   answer (a proxy's 502) closes an EventSource for good: a new one resumes after the last id. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -26,7 +25,8 @@
   };
   var lang = (document.documentElement.lang || "ru").slice(0, 2);
   var t = T[lang] || T.en;
-  var token = null, ready = null, source = null, seen = {}, last = null, box, list, input, note;
+  var token = null, ready = null, source = null, seen = {}, last = null, wait = 3000;
+  var box, list, input, note;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -87,7 +87,7 @@
     post({ payload: b.payload });
   }
   function draw(m) {
-    last = m.id;  // the stream's order: where a new stream resumes
+    last = m.id;  // a new stream resumes here
     if (seen[m.id]) return;
     seen[m.id] = 1;
     var row = el("div", { "class": "oc-msg" + (m.mine ? " oc-mine" : ""), "data-id": m.id,
@@ -118,7 +118,7 @@
         body: JSON.stringify(body)
       });
     }).then(function (r) {
-      if (r.status === 429) return r.json().then(function (p) {  // too fast: wait as told
+      if (r.status === 429) return r.json().then(function (p) {  // wait as told
         note.textContent = t[10];
         if (tries < 5) setTimeout(function () { post(body, tries + 1); }, 1000 * (p.retry_after || 5));
       });
@@ -133,11 +133,13 @@
     if (source) return;
     var es = source = new EventSource(base + "/events?token=" + encodeURIComponent(token) +
                                       (last ? "&after=" + last : ""));
+    es.addEventListener("open", function () { wait = 3000; });
     es.addEventListener("message", function (e) { draw(JSON.parse(e.data)); });
     es.addEventListener("error", function () {  // closed for good: new session, new stream
       if (es.readyState !== 2 || source !== es) return;
       source = null;
-      setTimeout(function () { ready = null; session().catch(function () {}); }, 3000);
+      setTimeout(function () { ready = null; session().catch(function () {}); }, wait);
+      wait = Math.min(wait * 2, 60000);
     });
   }
   function session() {  // one token request, shared by everything that needs it
@@ -145,7 +147,7 @@
       ready = fetch(base + "/session", {
         method: "POST", credentials: "include", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ token: localStorage.getItem(key) })
-      }).then(function (r) { return r.json(); }).then(function (s) {
+      }).then(function (r) { if (!r.ok) throw r.status; return r.json(); }).then(function (s) {
         token = s.token;
         localStorage.setItem(key, token);
         listen();
