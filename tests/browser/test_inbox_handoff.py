@@ -98,6 +98,11 @@ def test_a_shopper_asks_for_a_human_gets_a_card_and_buys_it(
     operator.locator("#product-results .send-card").first.click()
     expect(operator.locator("#thread .product-card")).to_have_count(1, timeout=LIVE)
     screenshot(operator, "chat-3-card-sent")
+    # The operator reads the inbox in Georgian; the chat itself stays in the customer's Russian.
+    operator.click("#language button[value=ka]")
+    expect(operator.locator("#chat-status")).to_contain_text("თქვენია")
+    expect(operator.locator("#thread .product-card")).to_contain_text("В корзину")
+    screenshot(operator, "chat-3-inbox-in-georgian")
 
     card = chat.locator(".oc-card")
     expect(card).to_have_count(1, timeout=LIVE)  # arrived live, once

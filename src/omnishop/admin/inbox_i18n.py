@@ -58,6 +58,27 @@ LABELS: dict[str, dict[str, str]] = {
         "completed": N_("Completed"),
         "canceled": N_("Canceled"),
     },
+    "intent": {
+        "search": N_("search"),
+        "product_question": N_("question about a product"),
+        "add_to_cart": N_("add to cart"),
+        "checkout": N_("checkout"),
+        "order_status": N_("order status"),
+        "delivery_question": N_("question about delivery"),
+        "return": N_("return"),
+        "loyalty": N_("loyalty points"),
+        "store_location": N_("store location"),
+        "human": N_("asked for a person"),
+        "greeting": N_("greeting"),
+        "thanks": N_("thanks"),
+        "other": N_("something else"),
+    },
+    "slot": {
+        "q": N_("query"),
+        "order_number": N_("order"),
+        "product": N_("product"),
+        "cart": N_("cart"),
+    },
     "reason": {
         "requested": N_("asked for a person"),
         "asked": N_("asked for a person"),
@@ -71,6 +92,17 @@ LABELS: dict[str, dict[str, str]] = {
         "whatsapp_window_closed": N_("WhatsApp window closed"),
         "messenger_window_closed": N_("Messenger window closed"),
     },
+}
+
+# The handoff summary is stored as the bot wrote it (conversations.bot.rules.handoff_summary:
+# "reason: …", "language: …", "last intent: …", "slots: k=v, …", "customer said:", "- …");
+# the inbox shows it line by line, its labels and codes in the operator's language.
+SUMMARY_LABELS = {
+    "reason": N_("Reason"),
+    "language": N_("Language"),
+    "last intent": N_("Last intent"),
+    "slots": N_("Details"),
+    "customer said": N_("The customer said"),
 }
 
 # A refused action's heading, by the error's code; anything else reads as a plain refusal.
@@ -113,11 +145,31 @@ def page_context(request: Request) -> dict[str, Any]:
         words = LABELS[kind].get(code or "")
         return _(words) if words else code or ""
 
+    def summary_lines(summary: str | None) -> list[str]:
+        lines = []
+        for line in (summary or "").splitlines():
+            key, colon, value = line.partition(":")
+            if colon and key in SUMMARY_LABELS:
+                value = value.strip()
+                if key in ("reason", "last intent"):
+                    value = label("reason" if key == "reason" else "intent", value)
+                elif key == "language":
+                    value = i18n.LANGUAGE_NAMES.get(value, value)
+                elif key == "slots":
+                    pairs = (p.partition("=") for p in value.split(", "))
+                    value = ", ".join(f"{label('slot', k)}={v}" for k, _eq, v in pairs)
+                line = (
+                    f"{_(SUMMARY_LABELS[key])}: {value}" if value else f"{_(SUMMARY_LABELS[key])}:"
+                )
+            lines.append(line)
+        return lines
+
     return {
         "locale": locale,
         "_": _,
         "gettext": _,
         "label": label,
+        "summary_lines": summary_lines,
         "locales": i18n.LOCALES,
         "language_names": i18n.LANGUAGE_NAMES,
     }
