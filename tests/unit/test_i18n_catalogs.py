@@ -124,3 +124,13 @@ def test_explicit_choice_beats_cookie_beats_header_beats_channel() -> None:
     assert pick_locale(query="xx", cookie="en", accept_language="ka", default="ru") == "en"
     assert pick_locale(query=None, cookie=None, accept_language="ka-GE", default="ru") == "ka"
     assert pick_locale(query=None, cookie="zz", accept_language=None, default="en") == "en"
+
+
+def test_translate_fills_a_chat_text_in_the_language_or_falls_back_to_english() -> None:
+    ready = "Order {number} is ready for pickup."
+
+    assert i18n.translate(ready, "ka", number="W-1") == "შეკვეთა W-1 მზადაა გასატანად."
+    assert i18n.translate(ready, "ru-RU", number="W-1") == "Заказ W-1 готов к выдаче."
+    assert i18n.translate(ready, "de", number="W-1") == "Order W-1 is ready for pickup."
+    assert i18n.translate(ready, None) == ready
+    assert i18n.translate("not in any catalog", "ka") == "not in any catalog"

@@ -65,7 +65,7 @@ CANNED: dict[str, str] = {
 
 def say(texts: dict[str, str], key: str, language: str) -> str:
     """A customer-facing text in ``language`` (English when the catalog lacks it)."""
-    return i18n.gettext(texts[key], i18n.normalize(language) or "en")
+    return i18n.translate(texts[key], language)
 
 
 @dataclass(frozen=True)
