@@ -334,7 +334,6 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
     is timed too (webhook → broadcast)."""
     runner, fake = await fake_platforms()
     extra = {
-        "OMNISHOP_WORKER_IN_PROCESS": "true",
         "OMNISHOP_WORKER_POLL_SECONDS": str(args.poll),
         "OMNISHOP_REALTIME_URL": args.redis,
         "OMNISHOP_TELEGRAM_API_BASE": fake,
@@ -342,6 +341,9 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
     }
     staff_id = await make_operator(url)
     process, base = await start_servers(url, args.workers, folder / "inbox.log", extra)
+    # The bot runs in `omnishop worker` processes beside the servers, as deployed; niced, so
+    # when the machine is short of CPU the bot's replies wait, not the webhooks and screens.
+    workers = await start_workers(url, args, folder / "worker.log", extra)
     broadcast = Broadcast(args.redis)
     await broadcast.connect()
     sent: dict[str, float] = {}
@@ -371,6 +373,10 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
             warm = [telegram(2 * 10**7 + n, n, "warm") for n in range(8 * args.workers)]
             warm += [telegram(2 * 10**7 + HELD_BASE + i, HELD_BASE + i) for i in range(HELD_CHATS)]
             await closed_loop(base, warm, args.workers * 2)
+            for _ in range(1200):  # the workers are up (intent model loaded) and answering
+                if "sent" in await bot_replies(url):
+                    break
+                await asyncio.sleep(0.1)
             held = await hand_over(url, staff_id)
             await sign_in(operator)
             readiness = []
@@ -410,9 +416,11 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
         for watcher in watchers:
             watcher.cancel()
         await broadcast.disconnect()
-        process.terminate()
-        await process.wait()
+        for child in (process, *workers):
+            child.terminate()
+            await child.wait()
         await runner.cleanup()
+    answered = await bot_replies(url)
 
     def ms(seen: dict[str, float]) -> list[float]:
         return [(seen[t] - sent[t]) * 1000 for t in sent if t in seen]
@@ -424,7 +432,46 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
         "shown": ms(shown),
         "missing": len(sent) - len(shown),
         "failed": sum(1 for s in statuses if s != 200),
+        "bot": answered,
+        "to_bot": count - len(sent),
     }
+
+
+async def start_workers(
+    url: str, args: argparse.Namespace, log: Path, extra: dict[str, str]
+) -> list[Any]:
+    env = {**os.environ, "OMNISHOP_DATABASE_URL": url, "OMNISHOP_LOG_LEVEL": "WARNING", **extra}
+    command = [str(Path(sys.executable).parent / "omnishop"), "worker"]
+    started = []
+    with log.open("ab") as out:
+        for _ in range(args.bot_workers):
+            started.append(
+                await asyncio.create_subprocess_exec(
+                    *command,
+                    env=env,
+                    stdout=out,
+                    stderr=out,
+                    preexec_fn=lambda: os.nice(args.worker_nice),
+                )
+            )
+    return started
+
+
+async def bot_replies(url: str) -> str:
+    """The bot's messages by the end of the run, by status (sent = the platform has it)."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            query = (
+                select(Message.status, func.count())
+                .where(Message.author == "bot")
+                .group_by(Message.status)
+                .order_by(Message.status)
+            )
+            counts = {status: n for status, n in await session.execute(query)}
+            return ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
+    finally:
+        await engine.dispose()
 
 
 async def seed(url: str) -> None:
@@ -569,8 +616,14 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
                 return "-"
             return f"{statistics.median(values):.1f} / {percentile(values, 0.99):.1f}"
 
-        load = f"{args.inbox_rate:.0f} webhooks/s, bot on, {inbox['watched']} to the held chats"
+        load = (
+            f"{args.inbox_rate:.0f} webhooks/s for {args.seconds:.0f} s: {inbox['watched']} to "
+            f"the operator's {HELD_CHATS} chats, {inbox['to_bot']} to the bot"
+        )
         figures["operator screen: load"] = load
+        figures["bot: worker processes (nice) / its messages by the end"] = (
+            f"{args.bot_workers} ({args.worker_nice}) / {inbox['bot']}"
+        )
         figures["webhook → inbox broadcast (Redis) p50 / p99 (ms)"] = p50_p99(inbox["broadcast"])
         figures["webhook → chat screen's live event p50 / p99 (ms)"] = p50_p99(inbox["heard"])
         figures["webhook → message shown (thread fetched) p50 / p99 (ms)"] = p50_p99(inbox["shown"])
@@ -602,6 +655,8 @@ def main() -> None:
     parser.add_argument(
         "--held-share", type=float, default=0.1, help="share of them to the operator's chats"
     )
+    parser.add_argument("--bot-workers", type=int, default=1, help="omnishop worker processes")
+    parser.add_argument("--worker-nice", type=int, default=10, help="their CPU niceness")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--poll", type=float, default=0.05, help="outbox worker poll seconds")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
