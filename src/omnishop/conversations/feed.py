@@ -9,6 +9,7 @@ every later message once (the widget also drops an id it already shows, belt and
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +36,14 @@ async def after(
     conversation_id: uuid.UUID,
     cursor: uuid.UUID | None,
     limit: int = 100,
+    overlap: timedelta | None = None,
 ) -> list[MessageInfo]:
     """The thread's messages after the message ``cursor`` (oldest first). No cursor, or one
-    that is not a message of this thread: the latest ``limit`` messages."""
+    that is not a message of this thread: the latest ``limit`` messages.
+
+    ``overlap`` also re-reads that much before the cursor: a message's time is taken before
+    its transaction commits, so on PostgreSQL a message committed late can sort before one
+    a reader already saw. A live stream re-reads a few seconds and skips the ids it sent."""
     limit = max(1, min(limit, MAX_PAGE))
     query = select(Message).where(Message.conversation_id == conversation_id)
     mark = None
@@ -58,16 +64,12 @@ async def after(
         rows.reverse()
     else:
         at, mark_id = mark
+        later = or_(Message.created_at > at, and_(Message.created_at == at, Message.id > mark_id))
+        if overlap is not None:
+            later = or_(later, Message.created_at > at - overlap)
         rows = list(
             await session.scalars(
-                query.where(
-                    or_(
-                        Message.created_at > at,
-                        and_(Message.created_at == at, Message.id > mark_id),
-                    )
-                )
-                .order_by(Message.created_at, Message.id)
-                .limit(limit)
+                query.where(later).order_by(Message.created_at, Message.id).limit(limit)
             )
         )
     return [MessageInfo.of(r) for r in rows]

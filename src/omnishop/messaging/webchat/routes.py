@@ -14,6 +14,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -46,6 +47,9 @@ STREAM_SECONDS = 55.0
 # With the realtime broadcaster a stream wakes at once; this poll is the safety net.
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
+# Re-read this far behind the cursor (a message committed late sorts before ones already
+# sent; see feed.after). A thread never holds BATCH messages within it (20 a minute at most).
+SETTLE = timedelta(seconds=5)
 # Messages the widget shows: what people wrote, not platform bookkeeping.
 HIDDEN_KINDS = frozenset({"status", "answer", "pre_checkout", "payment", "empty"})
 
@@ -233,7 +237,9 @@ async def _batch(
     request: Request, thread: uuid.UUID, cursor: uuid.UUID | None
 ) -> list[MessageInfo]:
     async with unit_of_work(_database(request).sessions, writes=False) as session:
-        return await feed.after(session=session, conversation_id=thread, cursor=cursor, limit=BATCH)
+        return await feed.after(
+            session=session, conversation_id=thread, cursor=cursor, limit=BATCH, overlap=SETTLE
+        )
 
 
 def _event(info: MessageInfo) -> str:
@@ -266,11 +272,20 @@ async def events(
                 return
             await asyncio.sleep(POLL_SECONDS)
             thread = await _thread_id(request, channel, sender)
+        sent: set[uuid.UUID] = set()  # the re-read overlap repeats these: skip them
+        resumed = cursor
         async with wakeup.listening(None if poll else conversation_channel(thread)) as woken:
             while True:
                 batch = await _batch(request, thread, cursor)
+                if resumed is not None:  # the client holds the resume point and what came before
+                    ids = [i.id for i in batch]
+                    if resumed in ids:
+                        sent.update(ids[: ids.index(resumed) + 1])
+                    resumed = None
+                batch = [i for i in batch if i.id not in sent]
                 for info in batch:
                     cursor = info.id
+                    sent.add(info.id)
                     if info.kind not in HIDDEN_KINDS:
                         yield _event(info)
                 if poll and len(batch) < BATCH:
