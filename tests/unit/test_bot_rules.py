@@ -141,7 +141,9 @@ def test_links() -> None:
 def test_opening_hours_join_days_with_the_same_hours() -> None:
     hours = {d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     hours["sat"] = [["10:00", "18:00"]]
-    assert rules.hours_line(hours) == "mon–fri 09:00–21:00, sat 10:00–18:00"
+    assert rules.hours_line(hours) == "Mon–Fri 09:00–21:00, Sat 10:00–18:00"
+    assert rules.hours_line(hours, "ru") == "пн–пт 09:00–21:00, сб 10:00–18:00"
+    assert rules.hours_line(hours, "ka") == "ორშ–პარ 09:00–21:00, შაბ 10:00–18:00"
     assert rules.hours_line({}) == ""
 
 

@@ -391,7 +391,8 @@ async def _content(
         )
         return OutboundContent(cards=(card,))
     if do == "location":
-        return await _location(session, form, _)
+        info = await conversations.get(session=session, conversation_id=conversation_id)
+        return await _location(session, form, info.language, _)
     # paylink: the storefront's checkout, with the chat's cart when the bot keeps one
     info = await conversations.get(session=session, conversation_id=conversation_id)
     token = await feed.cart_token(session=session, conversation_id=conversation_id)
@@ -403,7 +404,9 @@ async def _content(
     return OutboundContent(text=text, buttons=(Button(label=label, url=url),))
 
 
-async def _location(session: Any, form: Any, _: Callable[..., str]) -> OutboundContent:
+async def _location(
+    session: Any, form: Any, language: str, _: Callable[..., str]
+) -> OutboundContent:
     """A store or pickup point: its place on the map, address and opening hours."""
     wanted = str(form.get("location", ""))
     found = next((s for s in await inbox_data.stores(session=session) if str(s.id) == wanted), None)
@@ -412,7 +415,7 @@ async def _location(session: Any, form: Any, _: Callable[..., str]) -> OutboundC
     place = Location(
         latitude=float(found.latitude), longitude=float(found.longitude), title=found.name
     )
-    return OutboundContent(text=inbox_data.location_text(found), location=place)
+    return OutboundContent(text=inbox_data.location_text(found, language), location=place)
 
 
 async def _voucher(

@@ -23,6 +23,7 @@ from omnishop.checkout import service as checkout
 from omnishop.checkout.schemas import CartView
 from omnishop.conversations import feed, handoff, notes
 from omnishop.conversations import service as conversations
+from omnishop.conversations.bot import rules as bot_rules
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.conversations.wire import Button, Card
 from omnishop.customers import identities
@@ -215,16 +216,10 @@ async def stores(*, session: AsyncSession) -> list[Location]:
     ]
 
 
-def location_text(location: Location) -> str:
-    """Name, address and opening hours of a store, as one message."""
+def location_text(location: Location, language: str) -> str:
+    """Name, address and opening hours of a store, as one message in the chat's language."""
     parts = [location.name, ", ".join(p for p in (location.city, location.address) if p)]
-    hours = location.opening_hours or {}
-    if hours:
-        parts.append(
-            "; ".join(
-                f"{day}: " + ", ".join(f"{a}–{b}" for a, b in spans) for day, spans in hours.items()
-            )
-        )
+    parts.append(bot_rules.hours_line(location.opening_hours or {}, language))
     return "\n".join(p for p in parts if p)
 
 

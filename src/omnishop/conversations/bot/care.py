@@ -143,7 +143,7 @@ async def stores(turn: Turn, location: Location | None) -> None:
                 address=", ".join(x for x in (store.city, store.address) if x),
                 available=store.available,
                 distance=distance,
-                hours=rules.hours_line(store.opening_hours) or "—",
+                hours=rules.hours_line(store.opening_hours, turn.language) or "—",
                 map=map_url,
             ),
             location=(

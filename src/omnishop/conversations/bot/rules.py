@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel.dates import get_day_names
+
 from omnishop.conversations import rules as conversation_rules
+from omnishop.kernel import i18n
 
 INTENTS = (
     "search",
@@ -339,9 +342,11 @@ def product_link(base_url: str, slug: str) -> str:
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def hours_line(opening_hours: dict[str, Any]) -> str:
-    """ "mon–fri 09:00–21:00, sat 10:00–18:00" from {"mon": [["09:00", "21:00"]], ...};
-    consecutive days with the same hours are joined."""
+def hours_line(opening_hours: dict[str, Any], language: str = "en") -> str:
+    """ "Mon–Fri 09:00–21:00, Sat 10:00–18:00" from {"mon": [["09:00", "21:00"]], ...}, the
+    days named in ``language`` (CLDR's short names: "пн–пт", "ორშ–პარ"); consecutive days
+    with the same hours are joined."""
+    names = get_day_names("abbreviated", locale=i18n.normalize(language) or "en")
     groups: list[tuple[list[str], str]] = []
     for day in DAYS:
         spans = opening_hours.get(day) or []
@@ -350,8 +355,11 @@ def hours_line(opening_hours: dict[str, Any]) -> str:
             groups[-1][0].append(day)
         else:
             groups.append(([day], text))
+    short = {code: names[index] for index, code in enumerate(DAYS)}  # Babel: 0 is Monday
     parts = [
-        f"{days[0]}–{days[-1]} {text}" if len(days) > 1 else f"{days[0]} {text}"
+        f"{short[days[0]]}–{short[days[-1]]} {text}"
+        if len(days) > 1
+        else f"{short[days[0]]} {text}"
         for days, text in groups
         if text
     ]
