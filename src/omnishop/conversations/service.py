@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,8 @@ from omnishop.conversations.models import (
 from omnishop.conversations.schemas import ConversationInfo, MessageInfo
 from omnishop.conversations.wire import InboundMessage, OutboundContent, Template
 from omnishop.customers import identities
-from omnishop.kernel import clock, i18n, outbox
+from omnishop.kernel import clock, i18n, ids, outbox
+from omnishop.kernel.db import insert_for
 from omnishop.kernel.errors import Conflict, NotFound, ValidationFailed
 
 Author = Literal["bot", "operator", "system"]
@@ -103,6 +104,7 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
     now = clock.now()
     conversation = await _thread(session, channel.id, message, identity)
     stored = Message(
+        id=ids.new_id(),
         conversation_id=conversation.id,
         channel_id=channel.id,
         direction="in",
@@ -113,11 +115,7 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
         status="received",
         created_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(stored)
-            await session.flush()
-    except IntegrityError:  # a parallel delivery of the same message won
+    if not await _insert_new(session, stored):  # a parallel delivery of the same message won
         return Received(duplicate=True, conversation_id=conversation.id)
     rating = message.kind == "button" and (message.payload or "").startswith("csat:")
     if conversation.status == RESOLVED and not rating:  # a CSAT answer keeps it closed
@@ -158,6 +156,17 @@ async def receive(*, session: AsyncSession, message: InboundMessage) -> Received
         handled_by=handled_by,
         language=conversation.language,
     )
+
+
+async def _insert_new(session: AsyncSession, row: Message) -> bool:
+    """Insert ``row`` unless the unique (channel, direction, external id) already holds it:
+    one statement, no savepoint (this runs for every message a customer sends)."""
+    table = cast(Table, Message.__table__)
+    values = {c.name: getattr(row, c.key) for c in table.columns if getattr(row, c.key) is not None}
+    statement = (
+        insert_for(session)(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+    )
+    return await session.scalar(statement) is not None
 
 
 def _reopen(conversation: Conversation) -> None:

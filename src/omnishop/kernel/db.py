@@ -120,6 +120,14 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def insert_for(session: AsyncSession) -> Callable[..., Any]:
+    """The engine's own ``insert`` (PostgreSQL or SQLite), which has ``on_conflict_*``."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 async def will_write(session: AsyncSession) -> None:
     """Declare that this session's transaction writes: on SQLite it then begins IMMEDIATE,
     queueing behind other writers instead of failing; elsewhere nothing changes."""

@@ -7,10 +7,10 @@ import uuid
 from typing import cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel import clock, keyset, outbox
+from omnishop.kernel.db import insert_for
 from omnishop.kernel.errors import NotFound, ValidationFailed
 from omnishop.reviews import photos, reading, rules
 from omnishop.reviews.events import ReviewApproved, ReviewWithdrawn
@@ -142,8 +142,7 @@ async def _count(session: AsyncSession, product_id: uuid.UUID, rating: int, delt
     counters move in one UPDATE (no lost update under concurrency), then the average follows
     from the counts the UPDATE returned."""
     rules.check_rating(rating)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     table = cast(Table, RatingSummary.__table__)
     await session.execute(
         insert(table)

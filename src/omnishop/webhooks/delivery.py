@@ -21,11 +21,10 @@ from typing import Any, cast
 
 import httpx
 from sqlalchemy import Table, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.kernel import clock, ids, outbox
-from omnishop.kernel.db import unit_of_work
+from omnishop.kernel.db import insert_for, unit_of_work
 from omnishop.kernel.events import Event
 from omnishop.kernel.logging import get_logger
 from omnishop.webhooks import rules
@@ -105,8 +104,7 @@ async def fan_out(session: AsyncSession, rows: list[tuple[uuid.UUID, Event]]) ->
                 )
     if not values:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     table = cast(Table, WebhookDelivery.__table__)
     created = 0
     for start in range(0, len(values), 500):
