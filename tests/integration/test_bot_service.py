@@ -62,7 +62,9 @@ async def test_order_status_only_for_the_customers_own_orders(
     assert "Не нашёл" in texts(asked) and theirs.status not in texts(asked)
 
     told = await chat.send(f"статус заказа {mine.number}")
-    assert f"Заказ {mine.number}: {mine.status}" in texts(told)
+    assert mine.status == "placed"
+    # The states in words, as on the storefront's order page, not their codes.
+    assert f"Заказ {mine.number}: Оформлен, оплата: Ожидает оплаты." in texts(told)
 
     listed = await chat.press("bot:orders")
     assert payloads(listed) == [f"bot:order:{mine.number}"]  # never the stranger's

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omnishop.conversations.bot import rules
-from omnishop.conversations.bot.texts import TEXTS, t
+from omnishop.conversations.bot.texts import TEXTS, state, t
 from omnishop.kernel import i18n
 
 
@@ -169,6 +169,13 @@ def test_every_reply_is_translated_into_ru_and_ka_in_the_catalogs() -> None:
     assert t("found", "ru", q="x") == "Вот что нашлось по запросу «x»:"
     assert t("found", "ka", q="x") == "აი, რა ვიპოვე „x“-ზე:"
     assert t("found", "xx", q="x") == "Here is what I found for “x”:"  # unknown: English
+
+
+def test_order_payment_and_shipment_states_are_words_in_the_chats_language() -> None:
+    assert state("order", "placed", "ru") == "Оформлен"
+    assert state("payment", "pending", "en") == "Awaiting payment"
+    assert state("shipment", "in_transit", "ka") == "გზაშია"
+    assert state("shipment", "teleported", "ru") == "teleported"  # unknown codes as they are
 
 
 def test_a_flow_waits_for_an_answer_only_at_a_pending_step() -> None:

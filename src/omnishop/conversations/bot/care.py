@@ -8,7 +8,7 @@ import uuid
 from omnishop.conversations.bot import returns as bot_returns
 from omnishop.conversations.bot import rules
 from omnishop.conversations.bot.shop import Turn, link_button
-from omnishop.conversations.bot.texts import t
+from omnishop.conversations.bot.texts import state, t
 from omnishop.conversations.wire import Button, Location
 from omnishop.inventory import availability
 from omnishop.kernel.errors import NotFound
@@ -35,8 +35,8 @@ async def order_status(turn: Turn, number: str | None) -> None:
             "order.status",
             turn.language,
             number=info.number,
-            status=info.status,
-            payment=info.payment_status,
+            status=state("order", info.status, turn.language),
+            payment=state("payment", info.payment_status, turn.language),
             total=Money(info.total, info.currency).format(turn.language),
         )
     ]
@@ -47,7 +47,7 @@ async def order_status(turn: Turn, number: str | None) -> None:
                 turn.language,
                 carrier=shipment.carrier or "",
                 tracking=shipment.tracking_number or "",
-                status=shipment.status,
+                status=state("shipment", shipment.status, turn.language),
             )
         )
     turn.say("\n".join(lines))

@@ -148,3 +148,46 @@ TEXTS: dict[str, str] = {
 def t(key: str, language: str, **values: Any) -> str:
     """The reply ``key`` in the chat's ``language``."""
     return i18n.translate(TEXTS[key], language, **values)
+
+
+# Order, payment and shipment states as the customer reads them (the storefront's order page
+# uses the same English words, so both say the same in each language); codes not listed are
+# shown as they are.
+STATES: dict[str, dict[str, str]] = {
+    "order": {
+        "placed": N_("Placed"),
+        "paid": N_("Paid"),
+        "fulfilling": N_("Being shipped"),
+        "ready_for_pickup": N_("Ready for pickup"),
+        "shipped": N_("Shipped"),
+        "delivered": N_("Delivered"),
+        "collected": N_("Collected"),
+        "completed": N_("Completed"),
+        "canceled": N_("Canceled"),
+    },
+    "payment": {
+        "pending": N_("Awaiting payment"),
+        "authorized": N_("Authorised"),
+        "paid": N_("Paid"),
+        "partially_refunded": N_("Partly refunded"),
+        "refunded": N_("Refunded"),
+        "voided": N_("Canceled"),
+    },
+    "shipment": {
+        "shipped": N_("Shipped"),
+        "label_created": N_("Label created"),
+        "in_transit": N_("In transit"),
+        "out_for_delivery": N_("Out for delivery"),
+        "ready_for_pickup": N_("Ready for pickup"),
+        "failed_attempt": N_("Delivery attempt failed"),
+        "exception": N_("Delivery problem"),
+        "returned": N_("Returned to sender"),
+        "delivered": N_("Delivered"),
+    },
+}
+
+
+def state(kind: str, code: str, language: str) -> str:
+    """An order (``kind`` "order"), payment or shipment state in the chat's ``language``."""
+    words = STATES[kind].get(code)
+    return i18n.translate(words, language) if words else code
