@@ -5,6 +5,7 @@ English."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omnishop.conversations import jobs, wire
 from omnishop.conversations.bot import jobs as bot_jobs
+from omnishop.conversations.bot import rules
 from tests.integration.bot_fixtures import Chat, a_shop, texts
 from tests.integration.conversations_fixtures import FakeSender
 
@@ -72,3 +74,30 @@ async def test_a_georgian_chat_is_not_answered_in_russian_or_english(
     cart = await chat.send("კალათა")
 
     assert texts(cart) and not re.search(r"[A-Za-zА-Яа-я]", texts(cart)), texts(cart)
+
+
+@pytest.mark.parametrize(
+    ("hello", "said"),
+    [
+        ("Здравствуйте", "Не получилось добавить: К сожалению, столько нет в наличии."),
+        ("გამარჯობა", "ვერ დაემატა:"),
+    ],
+)
+async def test_a_refused_add_to_cart_says_why_in_the_chats_language_not_the_errors_english(
+    sessions: Sessions, fake: FakeSender, monkeypatch: pytest.MonkeyPatch, hello: str, said: str
+) -> None:
+    from omnishop.checkout import service as checkout
+    from omnishop.inventory.errors import OutOfStock
+
+    async def sold_out(*, variant_id: uuid.UUID, quantity: int, **_: object) -> None:
+        raise OutOfStock(variant_id, quantity)
+
+    monkeypatch.setattr(checkout, "add_line", sold_out)  # the bot calls checkout.add_line
+    await a_shop(sessions, "tg-out")
+    chat = Chat(sessions, fake, "telegram", "tg-out")
+    await chat.send(hello)
+
+    replies = await chat.press(rules.payload("add", str(uuid.uuid4())))
+
+    assert said in texts(replies)
+    assert "variant" not in texts(replies) and "available" not in texts(replies)

@@ -20,7 +20,7 @@ from omnishop.checkout.schemas import CartView
 from omnishop.conversations.bot import delivery as bot_delivery
 from omnishop.conversations.bot import payments as bot_payments
 from omnishop.conversations.bot import rules
-from omnishop.conversations.bot.texts import t
+from omnishop.conversations.bot.texts import refusal, t
 from omnishop.conversations.models import Conversation, DialogueState
 from omnishop.conversations.wire import Button, Card, OutboundContent
 from omnishop.kernel.errors import DomainError, NotFound
@@ -232,7 +232,7 @@ async def add(turn: Turn, variant_id: uuid.UUID, qty: int = 1) -> None:
                 session=turn.session, token=cart.token, variant_id=variant_id, quantity=qty
             )
     except DomainError as exc:
-        turn.say(t("not_added", turn.language, reason=exc.detail or exc.title))
+        turn.say(t("not_added", turn.language, reason=refusal(exc.code, turn.language)))
         return
     line = next(x for x in view.lines if x.variant_id == variant_id)
     turn.go(None, variant=str(variant_id))
@@ -280,7 +280,7 @@ async def change_line(turn: Turn, line_id: str, delta: int) -> None:
                     quantity=max(0, line.quantity + delta),
                 )
         except DomainError as exc:
-            turn.say(t("not_added", turn.language, reason=exc.detail or exc.title))
+            turn.say(t("not_added", turn.language, reason=refusal(exc.code, turn.language)))
     await show_cart(turn)
 
 

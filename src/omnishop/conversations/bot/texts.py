@@ -191,3 +191,19 @@ def state(kind: str, code: str, language: str) -> str:
     """An order (``kind`` "order"), payment or shipment state in the chat's ``language``."""
     words = STATES[kind].get(code)
     return i18n.translate(words, language) if words else code
+
+
+# Why the cart refused, by error code (the storefront's words for the same errors); the
+# error's own detail is English for logs and the API, so the customer never reads it.
+REFUSALS: dict[str, str] = {
+    "out_of_stock": N_("Sorry, there is not enough stock for this quantity."),
+    "variant_not_for_sale": N_("This item cannot be bought in this shop."),
+    "cart_not_open": N_("This cart is already checked out. Start a new one."),
+    "cart_not_found": N_("Your cart has expired. Start a new one."),
+}
+REFUSED = N_("Something went wrong. Please try again.")
+
+
+def refusal(code: str, language: str) -> str:
+    """Why an action was refused (a ``DomainError.code``), in the chat's ``language``."""
+    return i18n.translate(REFUSALS.get(code, REFUSED), language)
