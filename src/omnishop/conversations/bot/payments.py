@@ -26,7 +26,6 @@ from omnishop.conversations.bot.texts import t
 from omnishop.conversations.models import Conversation, Message
 from omnishop.conversations.wire import Invoice, OutboundContent
 from omnishop.inventory import service as inventory
-from omnishop.kernel import i18n
 from omnishop.kernel.errors import Conflict, DomainError, NotFound
 from omnishop.kernel.settings import get_settings
 from omnishop.payments import telegram
@@ -198,32 +197,6 @@ async def pre_checkout(
     )
 
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "placed": {
-        "ru": "Оплата получена, спасибо! Заказ {number} оформлен, самовывоз: {pickup}. "
-        "Статус заказа: {link}",
-        "en": "Payment received, thank you! Order {number} is placed, pickup at {pickup}. "
-        "Order status: {link}",
-        "ka": "გადახდა მიღებულია, გმადლობთ! შეკვეთა {number} გაფორმდა, თვითგატანა: {pickup}. "
-        "შეკვეთის სტატუსი: {link}",
-    },
-    "unplaced": {
-        "ru": "Оплата получена, но оформить заказ не удалось. Оператор вернёт деньги "
-        "или поможет оформить заказ заново.",
-        "en": "Payment received, but the order could not be placed. A person will refund "
-        "the money or help you place the order again.",
-        "ka": "გადახდა მიღებულია, მაგრამ შეკვეთა ვერ გაფორმდა. ოპერატორი დაგიბრუნებთ "
-        "თანხას ან დაგეხმარებათ შეკვეთის ხელახლა გაფორმებაში.",
-    },
-}
-
-
-def _say(key: str, language: str, **values: Any) -> str:
-    entry = _TEXTS[key]
-    text = entry.get(i18n.normalize(language) or "en") or entry["en"]
-    return text.format(**values)
-
-
 async def _delivery(
     session: AsyncSession, conversation: Conversation, cart: CartView, payment: dict[str, Any]
 ) -> dict[str, str]:
@@ -303,7 +276,7 @@ async def paid(*, session: AsyncSession, conversation_id: uuid.UUID, message_id:
         return
     link = f"{get_settings().base_url.rstrip('/')}/order/{order.token}"
     if "pickup" in said:
-        text = _say("placed", language, number=order.number, pickup=said["pickup"], link=link)
+        text = t("placed.pickup", language, number=order.number, pickup=said["pickup"], link=link)
     else:
         text = t("placed.delivery", language, number=order.number, link=link, **said)
     await service.send(
@@ -334,7 +307,7 @@ async def _unplaced(
     await service.send(
         session=session,
         conversation_id=conversation.id,
-        content=OutboundContent(text=_say("unplaced", conversation.language)),
+        content=OutboundContent(text=t("unplaced", conversation.language)),
         author="system",
     )
     summary = "\n".join(

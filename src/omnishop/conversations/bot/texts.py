@@ -142,6 +142,14 @@ TEXTS: dict[str, str] = {
         "Payment received, thank you! Order {number} is placed, delivery: {delivery}, "
         "{address}. Order status: {link}"
     ),
+    "placed.pickup": N_(
+        "Payment received, thank you! Order {number} is placed, pickup at {pickup}. "
+        "Order status: {link}"
+    ),
+    "unplaced": N_(
+        "Payment received, but the order could not be placed. A person will refund the money "
+        "or help you place the order again."
+    ),
 }
 
 
