@@ -17,7 +17,7 @@ bot) on a throwaway PostgreSQL database (or a SQLite file with --sqlite), then:
    back-office and holds 8 chats (the default capacity); ``--held-share`` of the webhooks come
    from those customers. The bench follows each chat's screen as the browser does (SSE
    ``/admin/inbox/live?c=…``, then the thread fragment on every change) and reports webhook
-   sent → live event and → message shown, p50/p99, plus webhook → Redis broadcast.
+   sent → live event and → message shown, p50/p99.
 
     python bench/chat.py [--postgres postgresql://postgres@127.0.0.1/postgres | --sqlite]
         [--messages 3000] [--rate 200] [--seconds 10] [--workers 2] [--concurrency 64]
@@ -47,7 +47,6 @@ from typing import Any
 import aiohttp
 import httpx
 from aiohttp import web
-from broadcaster import Broadcast
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text, update
@@ -331,7 +330,7 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
     """Webhooks at --inbox-rate/s (signed, stored, the bot answering the chats it holds) while
     an operator's screen follows the HELD_CHATS chats it holds: webhook sent → the screen's
     live event, and → the thread fragment that shows the message. The Redis ``inbox`` channel
-    is timed too (webhook → broadcast)."""
+    is how the servers share the news."""
     runner, fake = await fake_platforms()
     extra = {
         "OMNISHOP_WORKER_POLL_SECONDS": str(args.poll),
@@ -344,10 +343,7 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
     # The bot runs in `omnishop worker` processes beside the servers, as deployed; niced, so
     # when the machine is short of CPU the bot's replies wait, not the webhooks and screens.
     workers = await start_workers(url, args, folder / "worker.log", extra)
-    broadcast = Broadcast(args.redis)
-    await broadcast.connect()
     sent: dict[str, float] = {}
-    broadcast_at: dict[str, float] = {}
     heard: dict[str, float] = {}
     shown: dict[str, float] = {}
     count = int(args.inbox_rate * args.seconds)
@@ -355,21 +351,7 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
     watchers: list[asyncio.Task[None]] = []
     limits = httpx.Limits(max_connections=4 * HELD_CHATS)
     try:
-        async with (
-            broadcast.subscribe("inbox") as subscriber,
-            httpx.AsyncClient(base_url=base, limits=limits) as operator,
-        ):
-
-            async def listen() -> None:
-                async for event in subscriber:  # type: ignore[union-attr]
-                    if event is None:
-                        return
-                    data = json.loads(event.message)
-                    text_ = str((data.get("body") or {}).get("text") or "")
-                    if data.get("direction") == "in" and text_.startswith("bench-"):
-                        broadcast_at.setdefault(text_, time.perf_counter())
-
-            listener = asyncio.create_task(listen())
+        async with httpx.AsyncClient(base_url=base, limits=limits) as operator:
             warm = [telegram(2 * 10**7 + n, n, "warm") for n in range(8 * args.workers)]
             warm += [telegram(2 * 10**7 + HELD_BASE + i, HELD_BASE + i) for i in range(HELD_CHATS)]
             await closed_loop(base, warm, args.workers * 2)
@@ -395,7 +377,8 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
                 else:  # everyone else talks to the bot
                     sender = n % args.senders
                     items.append((token, telegram(3 * 10**7 + n, sender, token), False))
-            connector = aiohttp.TCPConnector(limit=2000, force_close=True)
+            # Kept-alive connections, as a platform delivers (Telegram: up to 40 at once).
+            connector = aiohttp.TCPConnector(limit=args.concurrency)
             async with aiohttp.ClientSession(connector=connector) as session:
                 tasks = []
                 start = time.perf_counter()
@@ -411,11 +394,9 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
                 if len(shown) >= len(sent):
                     break
                 await asyncio.sleep(0.1)
-            listener.cancel()
     finally:
         for watcher in watchers:
             watcher.cancel()
-        await broadcast.disconnect()
         for child in (process, *workers):
             child.terminate()
             await child.wait()
@@ -427,7 +408,6 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
 
     return {
         "watched": len(sent),
-        "broadcast": ms(broadcast_at),
         "heard": ms(heard),
         "shown": ms(shown),
         "missing": len(sent) - len(shown),
@@ -624,7 +604,6 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
         figures["bot: worker processes (nice) / its messages by the end"] = (
             f"{args.bot_workers} ({args.worker_nice}) / {inbox['bot']}"
         )
-        figures["webhook → inbox broadcast (Redis) p50 / p99 (ms)"] = p50_p99(inbox["broadcast"])
         figures["webhook → chat screen's live event p50 / p99 (ms)"] = p50_p99(inbox["heard"])
         figures["webhook → message shown (thread fetched) p50 / p99 (ms)"] = p50_p99(inbox["shown"])
         figures["operator screen: messages missing after 30 s / webhook failures"] = (

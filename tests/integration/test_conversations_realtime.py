@@ -37,24 +37,35 @@ async def first(live: realtime.Realtime, channel_name: str, ready: asyncio.Event
     raise AssertionError("no message")
 
 
-async def test_the_inbox_hears_a_new_message_when_it_commits(
+async def test_the_thread_and_the_inbox_hear_a_new_message_when_it_commits(
     sessions: async_sessionmaker[AsyncSession], memory: realtime.Realtime
 ) -> None:
-    ready = asyncio.Event()
-    listener = asyncio.create_task(first(memory, live.inbox_channel(), ready))
-    await ready.wait()
     async with unit_of_work(sessions) as session:
         code = await channel(session, "telegram")
+        first_words = await service.receive(
+            session=session, message=inbound("telegram", code, "r1", text="hello")
+        )
+    assert first_words.conversation_id is not None
+    thread_ready, inbox_ready = asyncio.Event(), asyncio.Event()
+    thread = asyncio.create_task(
+        first(memory, live.conversation_channel(first_words.conversation_id), thread_ready)
+    )
+    inbox = asyncio.create_task(first(memory, live.inbox_channel(), inbox_ready))
+    await asyncio.gather(thread_ready.wait(), inbox_ready.wait())
+    await asyncio.sleep(live_gap())  # the first message's inbox nudge is out of the window
+    async with unit_of_work(sessions) as session:
         got = await service.receive(
             session=session, message=inbound("telegram", code, "r1", text="hi there")
         )
         await asyncio.sleep(0.05)
-        assert not listener.done()  # nothing while the transaction is open
+        assert not thread.done() and not inbox.done()  # nothing while the transaction is open
 
-    heard = await asyncio.wait_for(listener, 5)  # no worker ran: the commit announced it
+    heard = await asyncio.wait_for(thread, 5)  # no worker ran: the commit announced it
+    nudged = await asyncio.wait_for(inbox, 5)
 
     assert heard["type"] == "message" and heard["message_id"] == str(got.message_id)
     assert heard["body"]["text"] == "hi there" and heard["direction"] == "in"
+    assert nudged == {}  # the inbox re-reads its lists
     await outbox.drain(sessions)  # the worker does not announce it a second time
 
 
@@ -66,18 +77,44 @@ async def test_a_rolled_back_message_is_never_announced(
     ready = asyncio.Event()
     listener = asyncio.create_task(first(memory, live.inbox_channel(), ready))
     await ready.wait()
+    await asyncio.sleep(live_gap())
     with pytest.raises(RuntimeError):
         async with unit_of_work(sessions) as session:
             await service.receive(
                 session=session, message=inbound("telegram", code, "r2", text="lost")
             )
             raise RuntimeError("the request failed after receive")
-    async with unit_of_work(sessions) as session:
-        await service.receive(session=session, message=inbound("telegram", code, "r3", text="ok"))
+    await asyncio.sleep(live_gap() * 2)
 
-    heard = await asyncio.wait_for(listener, 5)
+    assert not listener.done()
+    listener.cancel()
 
-    assert heard["body"]["text"] == "ok"
+
+async def test_a_burst_of_nudges_becomes_a_few_and_the_last_is_never_lost(
+    memory: realtime.Realtime,
+) -> None:
+    heard: list[float] = []
+    ready = asyncio.Event()
+
+    async def listen() -> None:
+        async with memory.subscribe("burst") as messages:
+            ready.set()
+            async for _ in messages:
+                heard.append(asyncio.get_running_loop().time())
+
+    listener = asyncio.create_task(listen())
+    await ready.wait()
+    for _ in range(100):
+        await memory.nudge("burst", every=0.5)
+    await asyncio.sleep(0.8)
+    listener.cancel()
+
+    assert len(heard) == 2  # the first at once, one more at the end of the window
+    assert heard[1] - heard[0] >= 0.4
+
+
+def live_gap() -> float:
+    return realtime.NUDGE_SECONDS * 1.5
 
 
 async def test_redis_shares_updates_between_processes() -> None:

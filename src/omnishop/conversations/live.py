@@ -55,10 +55,11 @@ def conversation_event(row: Conversation, what: str) -> dict[str, Any]:
 
 
 def announce_after_commit(session: AsyncSession, row: Message) -> None:
-    """Tell the thread's and the inbox's screens about ``row`` once it is committed."""
+    """Once ``row`` is committed: the message to its thread's screens, a nudge to the inbox
+    (which re-reads its lists, at most a few times a second however busy the shop is)."""
     data = message_event(row)
     realtime.publish_after_commit(session, conversation_channel(row.conversation_id), data)
-    realtime.publish_after_commit(session, inbox_channel(), data)
+    realtime.nudge_after_commit(session, inbox_channel())
 
 
 async def announce(row: Message) -> None:

@@ -7,7 +7,7 @@ a CLI command) opens a unit of work and commits once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -182,7 +182,9 @@ _PENDING = "omnishop_after_commit"
 _READY = "omnishop_after_commit_ready"
 
 
-def after_commit(session: AsyncSession, callback: AfterCommit, *, key: str | None = None) -> None:
+def after_commit(
+    session: AsyncSession, callback: AfterCommit, *, key: Hashable | None = None
+) -> None:
     """Run ``callback`` once this session's transaction commits (never if it rolls back).
     A ``key`` registers it once per transaction (e.g. one worker wake-up for many events)."""
     pending: dict[object, AfterCommit] = session.sync_session.info.setdefault(_PENDING, {})

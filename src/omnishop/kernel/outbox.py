@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnishop.kernel import clock, ids, realtime, schedule, wakeup
-from omnishop.kernel.db import Base, after_commit, unit_of_work
-from omnishop.kernel.events import Event, decode, dispatch
+from omnishop.kernel.db import Base, unit_of_work
+from omnishop.kernel.events import BATCH_HANDLERS, Event, decode, dispatch
 from omnishop.kernel.logging import get_logger
 
 log = get_logger(__name__)
@@ -49,11 +49,7 @@ class OutboxEvent(Base):
 async def emit(session: AsyncSession, event: Event) -> None:
     """Add an event to the caller's transaction: it exists only if the change commits."""
     session.add(OutboxEvent(topic=event.topic, payload=event.to_payload()))
-    after_commit(session, _wake, key=WAKE_CHANNEL)
-
-
-async def _wake() -> None:
-    await realtime.broadcaster().publish(WAKE_CHANNEL, {})
+    realtime.nudge_after_commit(session, WAKE_CHANNEL)
 
 
 async def _claim(session: AsyncSession, limit: int) -> list[uuid.UUID]:
@@ -124,8 +120,10 @@ async def _failed(
 
 
 async def _run(factory: async_sessionmaker[AsyncSession], claimed: list[uuid.UUID]) -> int:
-    """Handle claimed events together (a burst is coalesced by batch handlers); if that fails,
-    one event at a time, so one bad event cannot hold back the others."""
+    """Handle claimed events: those a batch handler coalesces (a burst of product changes is
+    one re-index) together, every other one in a transaction of its own, so a slow handler
+    (a bot's turn) never holds the row locks of the next ones' changes for the whole batch
+    (a webhook updating the same chat would wait on them)."""
     async with unit_of_work(factory) as session:
         rows = list(
             await session.execute(
@@ -135,8 +133,20 @@ async def _run(factory: async_sessionmaker[AsyncSession], claimed: list[uuid.UUI
             )
         )
     items = [(event_id, decode(topic, dict(payload))) for event_id, topic, payload in rows]
-    if not items:
-        return 0
+    together = [item for item in items if item[1].topic in BATCH_HANDLERS]
+    groups = [together] if together else []
+    groups += [[item] for item in items if item[1].topic not in BATCH_HANDLERS]
+    done = 0
+    for group in groups:
+        done += await _run_group(factory, group)
+    return done
+
+
+async def _run_group(
+    factory: async_sessionmaker[AsyncSession], items: list[tuple[uuid.UUID, Event]]
+) -> int:
+    """Handle the events together; if that fails, one at a time, so one bad event cannot
+    hold back the others."""
     try:
         await _handle(factory, items)
         return len(items)

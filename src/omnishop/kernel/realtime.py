@@ -11,7 +11,9 @@ read the database, which stays the source of truth: a lost broadcast only delays
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +22,11 @@ from broadcaster import Broadcast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnishop.kernel.db import after_commit
+from omnishop.kernel.logging import get_logger
+
+log = get_logger(__name__)
+# Nudges to one channel closer together than this become one (see Realtime.nudge).
+NUDGE_SECONDS = 0.05
 
 
 class Realtime:
@@ -32,6 +39,8 @@ class Realtime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._subscribers = 0
+        self._nudged: dict[str, float] = {}
+        self._trailing: dict[str, asyncio.Task[None]] = {}
 
     @property
     def local(self) -> bool:
@@ -61,6 +70,33 @@ class Realtime:
         broadcast = await self._ready()
         await broadcast.publish(channel, json.dumps(data, default=str, separators=(",", ":")))
 
+    async def nudge(self, channel: str, *, every: float = NUDGE_SECONDS) -> None:
+        """Wake ``channel``'s listeners, who then read what changed (an empty message). Under
+        load many nudges in ``every`` seconds become one sent at once and one at the end of
+        the window, so the last change is never left unannounced: a busy process publishes
+        a few times a second instead of once per change."""
+        if self.local and not self._subscribers:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._nudged.get(channel, -math.inf) + every - loop.time()
+        if wait <= 0:
+            self._nudged[channel] = loop.time()
+            await self.publish(channel, {})
+            return
+        pending = self._trailing.get(channel)
+        if pending is None or pending.done() or pending.get_loop() is not loop:
+            self._trailing[channel] = loop.create_task(self._nudge_later(channel, wait))
+
+    async def _nudge_later(self, channel: str, wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+            self._nudged[channel] = asyncio.get_running_loop().time()
+            await self.publish(channel, {})
+        except Exception as exc:  # a lost nudge only delays listeners until their poll
+            log.warning("realtime nudge failed", channel=channel, error=repr(exc))
+        finally:
+            self._trailing.pop(channel, None)
+
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         """``async with realtime.subscribe("inbox") as messages: async for m in messages``."""
@@ -80,6 +116,10 @@ class Realtime:
             self._subscribers -= 1
 
     async def close(self) -> None:
+        for task in list(self._trailing.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if self._broadcast is not None and self._loop is asyncio.get_running_loop():
             await self._broadcast.disconnect()
         self._broadcast = None
@@ -104,6 +144,15 @@ def publish_after_commit(session: AsyncSession, channel: str, data: dict[str, An
         await broadcaster().publish(channel, data)
 
     after_commit(session, publish)
+
+
+def nudge_after_commit(session: AsyncSession, channel: str) -> None:
+    """Nudge ``channel`` once ``session``'s transaction commits (once per transaction)."""
+
+    async def nudge() -> None:
+        await broadcaster().nudge(channel)
+
+    after_commit(session, nudge, key=("nudge", channel))
 
 
 def broadcaster() -> Realtime:
