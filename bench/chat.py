@@ -355,7 +355,7 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
             warm = [telegram(2 * 10**7 + n, n, "warm") for n in range(8 * args.workers)]
             warm += [telegram(2 * 10**7 + HELD_BASE + i, HELD_BASE + i) for i in range(HELD_CHATS)]
             await closed_loop(base, warm, args.workers * 2)
-            for _ in range(1200):  # the workers are up (intent model loaded) and answering
+            for _ in range(1200 if args.bot_workers else 0):  # the bot is up and answering
                 if "sent" in await bot_replies(url):
                     break
                 await asyncio.sleep(0.1)
@@ -389,7 +389,8 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
                     if watched:
                         sent[token] = time.perf_counter()
                     tasks.append(asyncio.create_task(post(session, base, item)))
-                statuses = [s for s, _ in await asyncio.gather(*tasks)]
+                answers = await asyncio.gather(*tasks)
+                statuses = [s for s, _ in answers]
             for _ in range(300):  # up to 30 s for the stragglers
                 if len(shown) >= len(sent):
                     break
@@ -412,6 +413,7 @@ async def inbox_latency(args: argparse.Namespace, url: str, folder: Path) -> dic
         "shown": ms(shown),
         "missing": len(sent) - len(shown),
         "failed": sum(1 for s in statuses if s != 200),
+        "webhook": [t * 1000 for s, t in answers if s == 200],
         "bot": answered,
         "to_bot": count - len(sent),
     }
@@ -604,6 +606,7 @@ async def run(args: argparse.Namespace) -> dict[str, str]:
         figures["bot: worker processes (nice) / its messages by the end"] = (
             f"{args.bot_workers} ({args.worker_nice}) / {inbox['bot']}"
         )
+        figures["operator screen: webhook answered p50 / p99 (ms)"] = p50_p99(inbox["webhook"])
         figures["webhook → chat screen's live event p50 / p99 (ms)"] = p50_p99(inbox["heard"])
         figures["webhook → message shown (thread fetched) p50 / p99 (ms)"] = p50_p99(inbox["shown"])
         figures["operator screen: messages missing after 30 s / webhook failures"] = (
@@ -634,7 +637,9 @@ def main() -> None:
     parser.add_argument(
         "--held-share", type=float, default=0.1, help="share of them to the operator's chats"
     )
-    parser.add_argument("--bot-workers", type=int, default=1, help="omnishop worker processes")
+    parser.add_argument(
+        "--bot-workers", type=int, default=1, help="omnishop worker processes (0: no bot)"
+    )
     parser.add_argument("--worker-nice", type=int, default=10, help="their CPU niceness")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--poll", type=float, default=0.05, help="outbox worker poll seconds")

@@ -141,6 +141,10 @@ async def test_an_operator_takes_a_queued_chat_replies_and_resolves_it(
     assert sent[3].body["text"].startswith("Вот ссылка для оплаты")
     chat = await client.get(f"/admin/inbox/c/{conversation_id}")
     assert "Hi, I&#39;m Anna" in chat.text and "Ведьмак 3" in chat.text
+    # What a live change swaps in: the thread alone, not the customer panel or the actions.
+    part = await client.get(f"/admin/inbox/c/{conversation_id}", params={"part": "thread"})
+    assert part.status_code == 200 and "Hi, I&#39;m Anna" in part.text
+    assert "Отправить карточку" not in part.text and "<html" not in part.text
 
     assert (await _act(client, conversation_id, "resolve")).status_code == 303
     async with sessions() as session:

@@ -165,18 +165,27 @@ class InboxChatView(_InboxBase):
         _ = words["_"]
         try:
             conversation_id = _conversation_id(request)
+            part = request.query_params.get("part") == "thread"
             async with unit_of_work(_database(request).sessions, writes=False) as session:
-                screen = await inbox_data.chat(
-                    session=session,
-                    conversation_id=conversation_id,
-                    staff_id=staff_id,
-                    product_query=query,
-                    locale=words["locale"],
-                )
+                screen: inbox_data.ThreadScreen
+                if part:  # a live change: only the thread is swapped in
+                    screen = await inbox_data.thread(
+                        session=session,
+                        conversation_id=conversation_id,
+                        staff_id=staff_id,
+                        locale=words["locale"],
+                    )
+                else:
+                    screen = await inbox_data.chat(
+                        session=session,
+                        conversation_id=conversation_id,
+                        staff_id=staff_id,
+                        product_query=query,
+                        locale=words["locale"],
+                    )
                 marker = await feed.change_marker(session=session, conversation_id=conversation_id)
         except DomainError as exc:
             return _refused(request, exc, "/admin/inbox")
-        part = request.query_params.get("part") == "thread"
         return await self.templates.TemplateResponse(
             request,
             "inbox/thread.html" if part else "inbox/chat.html",

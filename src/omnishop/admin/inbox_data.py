@@ -80,16 +80,22 @@ class Lists:
 
 
 @dataclass(frozen=True)
-class ChatScreen:
+class ThreadScreen:
+    """What the thread part of a chat screen shows (re-fetched on every live change)."""
+
     conversation: ConversationInfo
     channel_code: str
     messages: list[MessageInfo]
-    customer: Customer | None
-    identities: list[IdentityInfo]
-    orders: list[OrderSummary]
-    loyalty: LoyaltySummary | None
     window_note: str | None
     mine: bool
+
+
+@dataclass(frozen=True)
+class ChatScreen(ThreadScreen):
+    customer: Customer | None = None
+    identities: list[IdentityInfo] = field(default_factory=list)
+    orders: list[OrderSummary] = field(default_factory=list)
+    loyalty: LoyaltySummary | None = None
     products: list[ProductSummary] = field(default_factory=list)
     canned: dict[str, str] = field(default_factory=dict)  # key -> filled-in preview
     cart: CartView | None = None  # the cart the bot keeps for this chat
@@ -139,9 +145,10 @@ async def chat(
     locale: str = i18n.DEFAULT_LOCALE,
 ) -> ChatScreen:
     """Everything the one-chat screen shows; the operator reads notes in ``locale``."""
-    info = await conversations.get(session=session, conversation_id=conversation_id)
-    channel = await channels.get(session=session, channel_id=info.channel_id)
-    messages = await feed.after(session=session, conversation_id=info.id, cursor=None, limit=200)
+    part = await thread(
+        session=session, conversation_id=conversation_id, staff_id=staff_id, locale=locale
+    )
+    info = part.conversation
     customer = None
     linked: list[IdentityInfo] = []
     recent: list[OrderSummary] = []
@@ -168,20 +175,41 @@ async def chat(
             cart = None
     return ChatScreen(
         conversation=info,
-        channel_code=channel.code,
-        messages=messages,
+        channel_code=part.channel_code,
+        messages=part.messages,
+        window_note=part.window_note,
+        mine=part.mine,
         customer=customer,
         identities=linked,
         orders=recent,
         loyalty=points,
-        window_note=window_note(info, clock.now(), locale),
-        mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
         products=products,
         canned=canned,
         cart=cart,
         stores=await stores(session=session),
         notes=await notes.of_conversation(session=session, conversation_id=info.id),
         staff_names=await staff_names(session=session),
+    )
+
+
+async def thread(
+    *,
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    locale: str = i18n.DEFAULT_LOCALE,
+) -> ThreadScreen:
+    """Only the thread: what a live change re-renders (not the customer's orders, cart
+    totals, stores and notes, which a busy chat would otherwise recompute every message)."""
+    info = await conversations.get(session=session, conversation_id=conversation_id)
+    channel = await channels.get(session=session, channel_id=info.channel_id)
+    messages = await feed.after(session=session, conversation_id=info.id, cursor=None, limit=200)
+    return ThreadScreen(
+        conversation=info,
+        channel_code=channel.code,
+        messages=messages,
+        window_note=window_note(info, clock.now(), locale),
+        mine=info.status == "assigned" and info.assigned_staff_id == staff_id,
     )
 
 
