@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from omnishop.conversations.bot import texts as bot_texts
 from omnishop.kernel import i18n
 from omnishop.kernel.errors import DomainError
 from omnishop.kernel.i18n import N_
@@ -46,18 +47,8 @@ LABELS: dict[str, dict[str, str]] = {
         "read": N_("read"),
         "failed": N_("failed"),
     },
-    # The same words as the storefront's order page.
-    "order": {
-        "placed": N_("Placed"),
-        "paid": N_("Paid"),
-        "fulfilling": N_("Being shipped"),
-        "ready_for_pickup": N_("Ready for pickup"),
-        "shipped": N_("Shipped"),
-        "delivered": N_("Delivered"),
-        "collected": N_("Collected"),
-        "completed": N_("Completed"),
-        "canceled": N_("Canceled"),
-    },
+    # The same words as the storefront's order page and the bot's order status.
+    "order": bot_texts.STATES["order"],
     "intent": {
         "search": N_("search"),
         "product_question": N_("question about a product"),
