@@ -8,9 +8,12 @@ SQLAdmin commits.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
+from sqlalchemy import Select, func, select
 from starlette.requests import Request
 
 from omnishop.kernel import outbox
@@ -20,6 +23,43 @@ from omnishop.kernel.events import Event
 
 def choices(values: Any) -> list[tuple[str, str]]:
     return [(str(v), str(v)) for v in values]
+
+
+def parse_ids(raw: str, *, limit: int = 100) -> list[uuid.UUID]:
+    """The row ids of an action (``pks=a,b,c``); junk parts are skipped."""
+    found = []
+    for part in raw.split(","):
+        try:
+            found.append(uuid.UUID(part.strip()))
+        except ValueError:
+            continue
+    return found[:limit]
+
+
+class StatusFiltered:
+    """A list filtered by ``?status=``: ``status_default`` without it, any of
+    ``status_values``, or every row for anything else ("all"). Put before ShopView."""
+
+    STATUS_PARAM: ClassVar[str] = "status"
+    model: ClassVar[Any]
+    # The column's name: a mapped attribute on the view class would act as a descriptor.
+    status_column: ClassVar[str] = "status"
+    status_default: ClassVar[str]
+    status_values: ClassVar[Collection[str]]
+
+    def status_of(self, request: Request) -> str | None:
+        asked = request.query_params.get(self.STATUS_PARAM, self.status_default)
+        return asked if asked in self.status_values else None
+
+    def list_query(self, request: Request) -> Select[Any]:
+        return self._filtered(request, select(self.model))
+
+    def count_query(self, request: Request) -> Select[Any]:
+        return self._filtered(request, select(func.count()).select_from(self.model))
+
+    def _filtered(self, request: Request, query: Select[Any]) -> Select[Any]:
+        status = self.status_of(request)
+        return query.where(getattr(self.model, self.status_column) == status) if status else query
 
 
 class ShopView(ModelView):

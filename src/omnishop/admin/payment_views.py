@@ -7,27 +7,23 @@ Owner and manager act; analysts only read (``admin.auth.role_allows``)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, ClassVar
 
 from markupsafe import Markup
 from sqladmin import action, expose
 from sqladmin.authorization import custom_action
 from sqladmin.flash import flash
-from sqlalchemy import Select, func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
-from omnishop.admin.base import ShopView
+from omnishop.admin.base import ShopView, StatusFiltered, parse_ids
 from omnishop.admin.sales_views import SALES, ReadOnlyView
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError
 from omnishop.payments import telegram
 from omnishop.payments.models import TelegramRefund
 
-# ?status= on the list: the ones waiting by default, "refunded", or "all".
-STATUS_PARAM = "status"
 ACTION = "refunded"
 
 
@@ -37,10 +33,12 @@ def _chat_link(model: Any, attribute: Any) -> Markup | str:
     return Markup('<a href="/admin/inbox/c/{0}">{0}</a>').format(model.conversation_id)
 
 
-class TelegramRefundAdmin(ReadOnlyView, model=TelegramRefund):
+class TelegramRefundAdmin(StatusFiltered, ReadOnlyView, model=TelegramRefund):
     """Telegram payments to give back, oldest waiting first."""
 
     category = SALES
+    status_default = telegram.REFUND_REQUIRED
+    status_values = (telegram.REFUND_REQUIRED, telegram.REFUNDED)
     name = "Telegram refund"
     name_plural = "Telegram payments to refund"
     icon = "fa-brands fa-telegram"
@@ -77,24 +75,10 @@ class TelegramRefundAdmin(ReadOnlyView, model=TelegramRefund):
         TelegramRefund.conversation_id: _chat_link
     }
 
-    def _status(self, request: Request) -> str | None:
-        asked = request.query_params.get(STATUS_PARAM, telegram.REFUND_REQUIRED)
-        return asked if asked in (telegram.REFUND_REQUIRED, telegram.REFUNDED) else None
-
-    def list_query(self, request: Request) -> Select[Any]:
-        status = self._status(request)
-        query = select(TelegramRefund)
-        return query.where(TelegramRefund.status == status) if status else query
-
-    def count_query(self, request: Request) -> Select[Any]:
-        status = self._status(request)
-        query = select(func.count(TelegramRefund.payment_id))
-        return query.where(TelegramRefund.status == status) if status else query
-
     @action(name=ACTION, label="Refunded at the provider…", add_in_list=True, add_in_detail=True)
     async def refunded(self, request: Request) -> Response:
         """The note form (the money moves in the provider's dashboard, not here)."""
-        ids = _parse_ids(request.query_params.get("pks", ""))
+        ids = parse_ids(request.query_params.get("pks", ""))
         if not ids:
             return RedirectResponse(_list_url(request), status_code=302)
         return await self.templates.TemplateResponse(
@@ -113,7 +97,7 @@ class TelegramRefundAdmin(ReadOnlyView, model=TelegramRefund):
             return Response("not allowed", status_code=403)
         actor = f"staff:{request.session.get('staff_id', 'unknown')}"
         done, failed = 0, []
-        for payment_id in _parse_ids(str(form.get("pks", ""))):
+        for payment_id in parse_ids(str(form.get("pks", ""))):
             try:
                 async with unit_of_work(self.session_maker) as session:  # type: ignore[arg-type]
                     await telegram.mark_refunded(
@@ -130,16 +114,6 @@ class TelegramRefundAdmin(ReadOnlyView, model=TelegramRefund):
         if failed:
             flash(request, "; ".join(sorted(set(failed))), "warning")
         return RedirectResponse(_list_url(request), status_code=302)
-
-
-def _parse_ids(raw: str) -> list[uuid.UUID]:
-    found = []
-    for part in raw.split(","):
-        try:
-            found.append(uuid.UUID(part.strip()))
-        except ValueError:
-            continue
-    return found[:100]
 
 
 def _list_url(request: Request) -> str:

@@ -14,12 +14,11 @@ from markupsafe import Markup
 from sqladmin import action, expose
 from sqladmin.authorization import custom_action
 from sqladmin.flash import flash
-from sqlalchemy import Select, func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from omnishop.admin.auth import CSRF_FIELD, csrf_valid
-from omnishop.admin.base import ShopView
+from omnishop.admin.base import ShopView, StatusFiltered, parse_ids
 from omnishop.kernel.db import unit_of_work
 from omnishop.kernel.errors import DomainError
 from omnishop.reviews import moderation, photos
@@ -27,16 +26,16 @@ from omnishop.reviews.models import Review, ReviewReport
 from omnishop.reviews.rules import ReviewStatus
 
 REVIEWS = "Reviews"
-# ?status= on the list: the queue by default, any status, or every review with "all".
-STATUS_PARAM = "status"
 
 
 def _flash(request: Request, message: str, category: str) -> None:
     flash(request, message, category=category)
 
 
-class ReviewAdmin(ShopView, model=Review):
+class ReviewAdmin(StatusFiltered, ShopView, model=Review):
     category = REVIEWS
+    status_default = ReviewStatus.PENDING.value
+    status_values = frozenset(ReviewStatus)
     icon = "fa-solid fa-star-half-stroke"
     name = "Review"
     name_plural = "Reviews (queue)"
@@ -66,20 +65,6 @@ class ReviewAdmin(ShopView, model=Review):
     column_formatters_detail: ClassVar[dict[Any, Any]] = {
         Review.photos: lambda m, a: _thumbnails(m.photos),
     }
-
-    def _status(self, request: Request) -> str | None:
-        asked = request.query_params.get(STATUS_PARAM, ReviewStatus.PENDING.value)
-        return asked if asked in set(ReviewStatus) else None
-
-    def list_query(self, request: Request) -> Select[Any]:
-        status = self._status(request)
-        query = select(Review)
-        return query.where(Review.status == status) if status else query
-
-    def count_query(self, request: Request) -> Select[Any]:
-        status = self._status(request)
-        query = select(func.count(Review.id))
-        return query.where(Review.status == status) if status else query
 
     @action(name="approve", label="Approve", add_in_list=True, add_in_detail=True)
     async def approve(self, request: Request) -> Response:
@@ -135,7 +120,7 @@ class ReviewAdmin(ShopView, model=Review):
             return Response("not allowed", status_code=403)
         text = str(form.get("text", ""))
         done, failed = 0, []
-        for review_id in _parse_ids(str(form.get("pks", ""))):
+        for review_id in parse_ids(str(form.get("pks", ""))):
             try:
                 async with unit_of_work(self.session_maker) as session:  # type: ignore[arg-type]
                     if decision == "reject":
@@ -185,18 +170,8 @@ def _thumbnails(records: list[Any]) -> Markup:
     return Markup(" ").join(links)
 
 
-def _parse_ids(raw: str) -> list[uuid.UUID]:
-    found = []
-    for part in raw.split(","):
-        try:
-            found.append(uuid.UUID(part.strip()))
-        except ValueError:
-            continue
-    return found[:100]
-
-
 def _pks(request: Request) -> list[uuid.UUID]:
-    return _parse_ids(request.query_params.get("pks", ""))
+    return parse_ids(request.query_params.get("pks", ""))
 
 
 def _actor(request: Request) -> str:

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from omnishop.channels.models import AllocationRule, ChannelKind
 
-ChannelCode = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", min_length=1, max_length=40)
-]
+# A channel's code: lower-case letters, digits and dashes (it is part of URLs).
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+ChannelCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN, min_length=1, max_length=40)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LocaleCode = Annotated[str, Field(pattern=r"^(ru|en|ka)$")]

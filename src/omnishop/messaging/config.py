@@ -16,9 +16,11 @@ import re
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from omnishop.channels.schemas import CODE_PATTERN
+
 # The fields a channel may override: everything that belongs to one platform.
 PLATFORM_PREFIXES = ("telegram_", "whatsapp_", "messenger_", "twilio_")
-CHANNEL_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+CHANNEL_CODE = re.compile(CODE_PATTERN)
 
 
 class MessagingSettings(BaseSettings):

@@ -127,7 +127,7 @@ async def request(
         else await channels.get_by_code(session=session, code=data.channel)
     )
     lines = {ln.id: ln for ln in await loading.lines_of(session, order.id)}
-    delivered, delivered_at = await _delivered(session, order)
+    delivered, delivered_at = await delivered_units(session, order)
     days = rules.window_days(
         policy, channel_code=channel.code, channel_kind=channel.kind, country=channel.country
     )
@@ -256,7 +256,7 @@ def _paid(order: Order, line: OrderLine) -> int:
     return rules.line_paid(line.unit_amount, line.quantity, line.discount_amount, tax_on_top)
 
 
-async def _delivered(
+async def delivered_units(
     session: AsyncSession, order: Order
 ) -> tuple[dict[uuid.UUID, int], datetime | None]:
     """Units per line the customer has (delivered shipments, or handed over at a store) and

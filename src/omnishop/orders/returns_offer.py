@@ -22,7 +22,7 @@ from omnishop.orders import loading
 from omnishop.orders import return_rules as rules
 from omnishop.orders.models import Order
 from omnishop.orders.return_rules import NotReturnable, ReturnMethod, ReturnPolicy
-from omnishop.orders.returns import _delivered, configured_policy
+from omnishop.orders.returns import configured_policy, delivered_units
 from omnishop.orders.returns_reading import returned_units
 
 
@@ -84,7 +84,7 @@ async def offer(
     if order.customer_id != customer_id:
         raise Forbidden("this order belongs to another customer", field="order_id")
     channel = await channels.get(session=session, channel_id=order.channel_id)
-    delivered, delivered_at = await _delivered(session, order)
+    delivered, delivered_at = await delivered_units(session, order)
     days = rules.window_days(
         policy, channel_code=channel.code, channel_kind=channel.kind, country=channel.country
     )
